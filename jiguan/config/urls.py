@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from jiguan.core import health, pages
+from jiguan.org import views as org_views
+
+api_v1 = [
+    path("", include("jiguan.org.api.urls")),
+    path("", include("jiguan.audit.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
+]
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("login/", org_views.login_view, name="login"),
+    path("logout/", org_views.logout_view, name="logout"),
+    path("password/", org_views.password_change_view, name="password_change"),
+    path("switch-unit/", org_views.switch_unit_view, name="switch_unit"),
+    path("org/", include("jiguan.org.urls")),
+    path("audit/", include("jiguan.audit.urls")),
+    path("api/v1/", include(api_v1)),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,0 +1,59 @@
+"""The left navigation: each module registers its section and entries in its AppConfig.ready().
+
+An entry is shown when the user holds its permission (in any scope). Modules never edit the base
+template to add themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    permission: str | None = None
+    icon: str = "dot"
+
+
+@dataclass
+class MenuSection:
+    key: str
+    label: str
+    icon: str
+    order: int = 100
+    items: list[MenuItem] = field(default_factory=list)
+
+
+_sections: dict[str, MenuSection] = {}
+
+
+def register(key: str, label: str, icon: str, items: list[MenuItem], order: int = 100) -> None:
+    section = _sections.setdefault(key, MenuSection(key=key, label=label, icon=icon, order=order))
+    section.items.extend(i for i in items if i not in section.items)
+
+
+def registered() -> list[MenuSection]:
+    return sorted(_sections.values(), key=lambda s: s.order)
+
+
+def for_user(user, current_path: str = "") -> list[dict]:
+    sections = []
+    for section in registered():
+        items = []
+        for item in section.items:
+            if item.permission and not user.has_perm(item.permission):
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:
+                continue
+            items.append({"label": item.label, "url": url, "icon": item.icon,
+                          "active": current_path.startswith(url)})
+        if items:
+            sections.append({"key": section.key, "label": section.label, "icon": section.icon,
+                             "items": items, "active": any(i["active"] for i in items)})
+    return sections

@@ -1,0 +1,84 @@
+"""API plumbing with no view classes (settings import it): pagination and structured errors.
+
+Error body, for every failure::
+
+    {"error": {"code": "validation_error", "message": "提交的数据有误。",
+               "fields": {"credit_code": ["统一社会信用代码校验位错误……"]}}}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+ERROR_MESSAGES = {
+    "validation_error": _("提交的数据有误。"),
+    "not_authenticated": _("请先登录或提供有效的令牌。"),
+    "authentication_failed": _("身份认证失败。"),
+    "permission_denied": _("您没有执行此操作的权限。"),
+    "not_found": _("记录不存在，或不在您的数据范围内。"),
+    "method_not_allowed": _("不支持该请求方法。"),
+    "throttled": _("请求过于频繁，请稍后再试。"),
+    "conflict": _("操作冲突，请刷新后重试。"),
+}
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = _("操作冲突，请刷新后重试。")
+
+
+def django_validation_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError({k: [str(m) for e in v for m in e.messages] for k, v in
+                                           exc.error_dict.items()})
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = django_validation_to_drf(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = getattr(exc, "default_code", "error")
+    body: dict = {"code": code}
+    if isinstance(exc, exceptions.ValidationError):
+        body["code"] = "validation_error"
+        body["message"] = ERROR_MESSAGES["validation_error"]
+        detail = exc.detail
+        if isinstance(detail, dict):
+            body["fields"] = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+        else:
+            body["fields"] = {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+    else:
+        detail = getattr(exc, "detail", "")
+        if isinstance(exc, (exceptions.NotFound, exceptions.NotAuthenticated, exceptions.PermissionDenied)) and \
+                str(detail) == str(exc.default_detail):
+            body["message"] = ERROR_MESSAGES.get(code, str(detail))
+        else:
+            body["message"] = str(detail) or ERROR_MESSAGES.get(code, "")
+    response.data = {"error": body}
+    return response
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def error_response(code: str, message: str, http_status: int, fields: dict | None = None) -> Response:
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return Response({"error": body}, status=http_status)

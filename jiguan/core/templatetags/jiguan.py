@@ -1,0 +1,38 @@
+import json
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def indent(depth) -> str:
+    """Full-width spaces for a tree level in a <select>."""
+    return "\u3000" * int(depth or 0)
+
+
+@register.filter
+def cell(value):
+    """How a table cell shows a value: booleans as 是/否, None as a dash."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("是")
+    if value is False:
+        return _("否")
+    return value
+
+
+@register.filter
+def pretty_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) if value is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (pagination links keep filters)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()

@@ -1,0 +1,63 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import OrgUnit, Role, RoleAssignment, User
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "kind", "kind_display", "name", "short_name", "region_code", "credit_code",
+                  "credit_code_override", "credit_code_override_reason", "parent", "path", "depth",
+                  "sort_order", "is_active", "created_at", "updated_at"]
+        read_only_fields = ["path", "depth", "created_at", "updated_at"]
+        # Model.clean() validates through the service; no DRF-level unique validators to duplicate it.
+        validators = []
+
+
+class OrgUnitMoveSerializer(serializers.Serializer):
+    parent = serializers.PrimaryKeyRelatedField(label=_("新的上级单位"), queryset=OrgUnit.objects.all())
+
+
+class UserSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "full_name", "unit", "unit_name", "phone", "email", "is_active",
+                  "is_locked", "last_login", "password", "date_joined"]
+        read_only_fields = ["is_locked", "last_login", "date_joined"]
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    permissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Role
+        fields = ["id", "code", "name", "description", "duty", "is_builtin", "is_active", "permissions"]
+        read_only_fields = ["is_builtin"]
+
+    def get_permissions(self, role) -> list[str]:
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all())
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RoleAssignment
+        fields = ["id", "user", "role", "unit", "include_descendants", "granted_by", "created_at"]
+        read_only_fields = ["granted_by", "created_at"]
+        validators = []
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("用户名"))
+    password = serializers.CharField(label=_("密码"), style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    user = UserSerializer()

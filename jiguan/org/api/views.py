@@ -1,0 +1,143 @@
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiguan.core.api import ScopedModelViewSet, error_response
+from jiguan.core.scoping import permission_name
+
+from .. import filters, services
+from ..models import OrgUnit, Role, RoleAssignment, User
+from . import serializers
+
+
+def require_in_scope(user, model, action, unit):
+    if unit is None or not user.get_scope(permission_name(model, action)).contains_path(unit.path):
+        raise PermissionDenied(_("所选单位不在您的数据范围内。"))
+
+
+class OrgUnitViewSet(ScopedModelViewSet):
+    """Organisation units (组织机构) in the caller's scope."""
+
+    queryset = OrgUnit.objects.all()
+    serializer_class = serializers.OrgUnitSerializer
+    filterset_class = filters.OrgUnitFilter
+    ordering_fields = ["path", "name", "sort_order"]
+    ordering = ["path"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        parent = data.pop("parent", None)
+        require_in_scope(self.request.user, OrgUnit, "add", parent)
+        serializer.instance = services.orgunit_create(parent=parent, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "parent" in data and data["parent"] != serializer.instance.parent:
+            raise PermissionDenied(_("请使用 move 操作移动单位。"))
+        data.pop("parent", None)
+        serializer.instance = services.orgunit_update(unit=serializer.instance, **data)
+
+    @extend_schema(request=serializers.OrgUnitMoveSerializer, responses=serializers.OrgUnitSerializer)
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move a unit and its subtree under a new parent."""
+        if not request.user.has_perm("org.move_orgunit"):
+            raise PermissionDenied(_("您没有移动单位的权限。"))
+        unit = self.get_object()
+        require_in_scope(request.user, OrgUnit, "move", unit)
+        body = serializers.OrgUnitMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        require_in_scope(request.user, OrgUnit, "move", body.validated_data["parent"])
+        unit = services.orgunit_move(unit=unit, new_parent=body.validated_data["parent"])
+        return Response(serializers.OrgUnitSerializer(unit).data)
+
+    def scope_action(self):
+        return "view" if self.action == "move" else super().scope_action()
+
+
+class UserViewSet(ScopedModelViewSet):
+    """User accounts in the caller's scope."""
+
+    queryset = User.objects.all()
+    serializer_class = serializers.UserSerializer
+    filterset_class = filters.UserFilter
+    ordering_fields = ["username", "full_name"]
+    ordering = ["username"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        require_in_scope(self.request.user, User, "add", data.get("unit"))
+        serializer.instance = services.user_create(**data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("password", None)
+        data.pop("username", None)
+        if "unit" in data:
+            require_in_scope(self.request.user, User, "change", data["unit"])
+        serializer.instance = services.user_update(user=serializer.instance, **data)
+
+
+class RoleViewSet(ScopedModelViewSet):
+    """Roles: named sets of permissions."""
+
+    queryset = Role.objects.all()
+    serializer_class = serializers.RoleSerializer
+    filterset_class = filters.RoleFilter
+    http_method_names = ["get", "head", "options"]
+
+    def optimize(self, queryset):
+        return queryset.prefetch_related("permissions__content_type")
+
+
+class RoleAssignmentViewSet(ScopedModelViewSet):
+    """Role assignments: a user holds a role over a unit (alone or with its subtree)."""
+
+    queryset = RoleAssignment.objects.all()
+    serializer_class = serializers.RoleAssignmentSerializer
+    filterset_class = filters.RoleAssignmentFilter
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def optimize(self, queryset):
+        return queryset.select_related("user", "role", "unit")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        require_in_scope(self.request.user, RoleAssignment, "add", data["unit"])
+        serializer.instance = services.assignment_grant(granted_by=self.request.user, **data)
+
+    def perform_destroy(self, instance):
+        services.assignment_revoke(assignment=instance)
+
+
+class TokenView(APIView):
+    """Exchange username and password for an API token (the same lockout rules as the login page)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=serializers.TokenRequestSerializer, responses=serializers.TokenResponseSerializer)
+    def post(self, request):
+        body = serializers.TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            user = services.login_attempt(request=request, username=body.validated_data["username"],
+                                          password=body.validated_data["password"])
+        except services.LoginRefused as refused:
+            return error_response(refused.code, refused.message, status.HTTP_401_UNAUTHORIZED)
+        Token.objects.filter(user=user).delete()
+        token = Token.objects.create(user=user)
+        return Response({"token": token.key, "expires_at": token.created + settings.API_TOKEN_MAX_AGE,
+                         "user": serializers.UserSerializer(user).data})

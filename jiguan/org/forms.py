@@ -1,0 +1,110 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jiguan.core.forms import BootstrapFormMixin
+
+from .models import OrgUnit, Role, RoleAssignment, User
+
+
+class ScopedFormMixin(BootstrapFormMixin):
+    """Forms receive the requesting user; choice fields offer only units in the user's scope."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def units_for(self, perm_action: str, model=OrgUnit):
+        from jiguan.core.scoping import permission_name
+
+        scope = self.user.get_scope(permission_name(model, perm_action))
+        return OrgUnit.objects.in_scope(scope).filter(is_active=True).order_by("path")
+
+
+class OrgUnitForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = ["parent", "kind", "name", "short_name", "region_code", "credit_code", "credit_code_override",
+                  "credit_code_override_reason", "sort_order", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["parent"]  # moving is its own operation (org:unit_move)
+        else:
+            self.fields["parent"].queryset = self.units_for("add")
+            self.fields["parent"].required = OrgUnit.objects.exists()
+
+
+class OrgUnitMoveForm(ScopedFormMixin, forms.Form):
+    new_parent = forms.ModelChoiceField(label=_("新的上级单位"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args, instance=None, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = self.units_for("move").exclude(path__startswith=instance.path)
+
+
+class UserForm(ScopedFormMixin, forms.ModelForm):
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, required=False,
+                               help_text=_("留空则账号暂不能登录；首次登录须修改密码。"))
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "unit", "phone", "email", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].required = True
+        self.fields["unit"].queryset = self.units_for("add" if not self.instance.pk else "change", User)
+        if self.instance.pk:
+            del self.fields["password"]
+            self.fields["username"].disabled = True
+
+
+class RoleForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = ["code", "name", "description", "duty", "is_active"]
+
+
+class RoleAssignmentForm(ScopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ["user", "role", "unit", "include_descendants"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = self.units_for("add", RoleAssignment)
+        scope = self.user.get_scope("org.add_roleassignment")
+        self.fields["user"].queryset = User.objects.in_scope(scope).filter(is_active=True).order_by("username")
+        self.fields["role"].queryset = Role.objects.filter(is_active=True)
+
+
+class PasswordChangeForm(BootstrapFormMixin, forms.Form):
+    old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput)
+    new_password = forms.CharField(label=_("新密码"), widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label=_("确认新密码"), widget=forms.PasswordInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self):
+        value = self.cleaned_data["old_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("原密码不正确。"))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", _("两次输入的新密码不一致。"))
+        if data.get("new_password") and data.get("new_password") == data.get("old_password"):
+            self.add_error("new_password", _("新密码不能与原密码相同。"))
+        return data
+
+
+class LoginForm(BootstrapFormMixin, forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150,
+                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

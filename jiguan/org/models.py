@@ -1,0 +1,302 @@
+"""Organisation tree (组织机构), users, roles and role assignments (data scope)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Permission, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jiguan.core.models import TimeStampedModel
+from jiguan.core.scoping import EMPTY_SCOPE, Grant, Scope, ScopedManager, ScopedQuerySet
+
+from .validators import credit_code_error, validate_region_code
+
+PATH_SEPARATOR = "/"
+
+
+class OrgKind(models.TextChoices):
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWNSHIP = "township", _("乡镇级")
+    AGENCY = "agency", _("机关")
+    INSTITUTION = "institution", _("事业单位")
+    DEPARTMENT = "department", _("内设机构")
+
+
+ADMINISTRATIVE_KINDS = {OrgKind.PROVINCE, OrgKind.CITY, OrgKind.COUNTY, OrgKind.TOWNSHIP}
+CREDIT_CODE_KINDS = {OrgKind.AGENCY, OrgKind.INSTITUTION}
+
+
+class OrgUnitQuerySet(ScopedQuerySet):
+    def subtree(self, unit: OrgUnit):
+        """The unit and everything below it: one indexed prefix match."""
+        return self.filter(path__startswith=unit.path)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class OrgUnitManager(ScopedManager.from_queryset(OrgUnitQuerySet)):
+    pass
+
+
+class OrgUnit(TimeStampedModel):
+    """A node of the organisation tree (全区一张网), from the province down to internal departments.
+
+    ``path`` is a materialized path of primary keys ("/1/7/42/"): a subtree is one indexed
+    ``LIKE 'prefix%'`` match, and a move rewrites the paths of the subtree in one UPDATE.
+    """
+
+    scope_path = "path"
+
+    kind = models.CharField(_("类型"), max_length=16, choices=OrgKind.choices)
+    name = models.CharField(_("名称"), max_length=120)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True,
+                                   help_text=_("GB/T 2260 六位代码，行政层级必填。"))
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
+    credit_code_override = models.BooleanField(
+        _("信用代码人工确认"), default=False,
+        help_text=_("登记机关特例：校验位不符但经人工核实，须填写原因。"))
+    credit_code_override_reason = models.CharField(_("人工确认原因"), max_length=200, blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("上级单位"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(_("路径"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("层级"), default=0, editable=False)
+    sort_order = models.IntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = OrgUnitManager()
+
+    class Meta:
+        verbose_name = _("组织机构")
+        verbose_name_plural = _("组织机构")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["parent", "sort_order"], name="org_unit_children"),
+            models.Index(fields=["kind"], name="org_unit_kind"),
+            # Subtree = path LIKE 'prefix%': on PostgreSQL this needs the pattern operator class.
+            models.Index(fields=["path"], name="org_unit_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+        permissions = [("move_orgunit", _("可以移动组织机构")), ("import_orgunit", _("可以导入组织机构"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:unit_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.kind in ADMINISTRATIVE_KINDS:
+            if not self.region_code:
+                errors.setdefault("region_code", []).append(_("行政层级单位必须填写行政区划代码。"))
+            else:
+                try:
+                    validate_region_code(self.region_code)
+                except ValidationError as exc:
+                    errors.setdefault("region_code", []).extend(exc.messages)
+        elif self.region_code:
+            try:
+                validate_region_code(self.region_code)
+            except ValidationError as exc:
+                errors.setdefault("region_code", []).extend(exc.messages)
+        if self.credit_code:
+            self.credit_code = self.credit_code.strip().upper()
+            problem = credit_code_error(self.credit_code)
+            if problem and not self.credit_code_override:
+                errors.setdefault("credit_code", []).append(problem)
+            if self.credit_code_override and not self.credit_code_override_reason.strip():
+                errors.setdefault("credit_code_override_reason", []).append(
+                    _("人工确认信用代码时必须填写原因。"))
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            errors.setdefault("parent", []).append(_("上级单位不能是本单位。"))
+        if self.parent_id and self.pk and self.path and self.parent.path.startswith(self.path):
+            errors.setdefault("parent", []).append(_("不能把单位移动到它自己的下级单位之下。"))
+        if errors:
+            raise ValidationError(errors)
+
+    def ancestors(self):
+        """Root first, self excluded. One query."""
+        ids = [int(p) for p in self.path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)[:-1] if p]
+        by_id = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def is_descendant_of(self, other: OrgUnit) -> bool:
+        return self.path.startswith(other.path) and self.pk != other.pk
+
+
+class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    use_in_migrations = True
+
+
+class User(AbstractUser):
+    """A person who signs in. Belongs to one unit; what they may do comes from role assignments."""
+
+    scope_path = "unit__path"
+
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("所属单位"), on_delete=models.PROTECT,
+                             related_name="users", null=True, blank=True)
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    failed_login_count = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+
+    objects = ScopedUserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        ordering = ["unit__path", "username"]
+        permissions = [("unlock_user", _("可以解锁用户"))]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:user_detail", args=[self.pk])
+
+    # Permissions and scope, resolved once per request ------------------------------------------
+    def _grants_by_permission(self) -> dict[str, set[Grant]]:
+        cached = getattr(self, "_jiguan_grants", None)
+        if cached is not None:
+            return cached
+        grants: dict[str, set[Grant]] = {}
+        if self.is_active and self.pk:
+            assignments = (RoleAssignment.objects.filter(user=self, role__is_active=True)
+                           .select_related("unit", "role")
+                           .prefetch_related("role__permissions__content_type"))
+            for assignment in assignments:
+                grant = Grant(assignment.unit.path, assignment.include_descendants)
+                for perm in assignment.role.permissions.all():
+                    grants.setdefault(f"{perm.content_type.app_label}.{perm.codename}", set()).add(grant)
+        self._jiguan_grants = grants
+        return grants
+
+    def get_scope(self, perm: str) -> Scope:
+        grants = self._grants_by_permission().get(perm)
+        if not grants:
+            return EMPTY_SCOPE
+        is_global = any(g.subtree and g.path.count(PATH_SEPARATOR) == 2 for g in grants)
+        return Scope(grants=tuple(sorted(grants, key=lambda g: g.path)), is_global=is_global)
+
+    def jiguan_permissions(self) -> set[str]:
+        return set(self._grants_by_permission())
+
+    def clear_permission_cache(self) -> None:
+        for attr in ("_jiguan_grants", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            self.__dict__.pop(attr, None)
+
+    @property
+    def is_locked(self) -> bool:
+        return bool(self.locked_until and self.locked_until > timezone.now())
+
+    @property
+    def password_expired(self) -> bool:
+        max_age = settings.JIGUAN_SECURITY["PASSWORD_MAX_AGE_DAYS"]
+        if not max_age:
+            return False
+        if self.password_changed_at is None:
+            return True
+        return (timezone.now() - self.password_changed_at).days >= max_age
+
+
+class Duty(models.TextChoices):
+    """Separation of duties (三员分立): the three administrator duties exclude each other."""
+
+    SYSTEM = "system", _("系统管理员")
+    SECURITY = "security", _("安全管理员")
+    AUDIT = "audit", _("审计管理员")
+    BUSINESS = "business", _("业务角色")
+
+
+class Role(TimeStampedModel):
+    """A named set of permissions. Shared by every unit of the tenant."""
+
+    scope_global = True  # a role definition is configuration, the same for every unit
+
+    code = models.SlugField(_("编码"), max_length=50, unique=True)
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    duty = models.CharField(_("职责类别"), max_length=16, choices=Duty.choices, default=Duty.BUSINESS)
+    permissions = models.ManyToManyField(Permission, verbose_name=_("权限"), blank=True)
+    is_builtin = models.BooleanField(_("内置"), default=False, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        ordering = ["duty", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:role_detail", args=[self.pk])
+
+
+class RoleAssignment(TimeStampedModel):
+    """A user holds a role over a unit, alone or with everything below it."""
+
+    scope_path = "unit__path"
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="assignments")
+    role = models.ForeignKey(Role, verbose_name=_("角色"), on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("管理范围单位"), on_delete=models.PROTECT,
+                             related_name="role_assignments")
+    include_descendants = models.BooleanField(_("含下级单位"), default=True)
+    granted_by = models.ForeignKey(User, verbose_name=_("授权人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        ordering = ["user__username", "role__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "unit"], name="org_assignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.role} · {self.unit}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:user_detail", args=[self.user_id])
+
+    @property
+    def scope_label(self) -> str:
+        return _("本单位及下级") if self.include_descendants else _("仅本单位")
+
+
+def users_with_permission(perm: str, unit: OrgUnit):
+    """Users who hold ``perm`` over ``unit`` (for approvers and notifications)."""
+    app_label, codename = perm.split(".", 1)
+    ancestors = [p for p in _path_prefixes(unit.path)]
+    return User.objects.filter(
+        Q(assignments__unit__path=unit.path) | Q(assignments__unit__path__in=ancestors,
+                                                 assignments__include_descendants=True),
+        assignments__role__permissions__codename=codename,
+        assignments__role__permissions__content_type__app_label=app_label,
+        is_active=True,
+    ).distinct()
+
+
+def _path_prefixes(path: str) -> list[str]:
+    parts = path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)
+    return [PATH_SEPARATOR + PATH_SEPARATOR.join(parts[:i]) + PATH_SEPARATOR for i in range(1, len(parts) + 1)]

@@ -1,0 +1,234 @@
+"""Write operations of the org app: each atomic, validated, audited.
+
+Naming: ``<noun>_<verb>`` with keyword arguments. Views and the API call these; nothing else writes
+org rows (the generic CRUD base views call ``core.services.generic_*`` which audit the same way).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiguan.audit import services as audit
+from jiguan.audit.models import Action
+
+from .models import PATH_SEPARATOR, Duty, OrgUnit, Role, RoleAssignment, User
+
+# Organisation units ----------------------------------------------------------------------------
+
+
+def _full_clean(obj, exclude=None):
+    obj.full_clean(exclude=exclude, validate_unique=True)
+
+
+@transaction.atomic
+def orgunit_create(*, parent: OrgUnit | None, **fields) -> OrgUnit:
+    if parent is None and OrgUnit.objects.exists():
+        raise ValidationError({"parent": _("一个平台只有一个顶级单位，请选择上级单位。")})
+    unit = OrgUnit(parent=parent, **fields)
+    unit.path = f"{PATH_SEPARATOR}tmp-{timezone.now().timestamp()}{PATH_SEPARATOR}"
+    _full_clean(unit, exclude=["path"])
+    unit.save()
+    unit.path = f"{parent.path if parent else PATH_SEPARATOR}{unit.pk}{PATH_SEPARATOR}"
+    unit.depth = parent.depth + 1 if parent else 0
+    OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+    audit.record_create(unit)
+    return unit
+
+
+@transaction.atomic
+def orgunit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
+    if "parent" in fields:
+        raise ValueError("use orgunit_move to change the parent")
+    before = audit.snapshot(unit)
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    _full_clean(unit)
+    unit.save()
+    audit.record_update(unit, before)
+    return unit
+
+
+@transaction.atomic
+def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
+    """Move ``unit`` and its subtree under ``new_parent``: one UPDATE rewrites every path below."""
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    new_parent = OrgUnit.objects.get(pk=new_parent.pk)
+    if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
+        raise ValidationError({"parent": _("不能把单位移动到它自己或它的下级单位之下。")})
+    if unit.parent_id == new_parent.pk:
+        return unit
+    before = {"parent": unit.parent_id, "path": unit.path}
+    old_path = unit.path
+    new_path = f"{new_parent.path}{unit.pk}{PATH_SEPARATOR}"
+    depth_change = new_parent.depth + 1 - unit.depth
+    OrgUnit.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + depth_change,
+    )
+    OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    unit.refresh_from_db()
+    audit.record(Action.MOVE, unit, before=before, after={"parent": new_parent.pk, "path": unit.path},
+                 message=_("从 %(old)s 移至 %(new)s") % {"old": before["parent"], "new": new_parent.name})
+    return unit
+
+
+# Users -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(*, username: str, unit: OrgUnit, password: str | None = None, **fields) -> User:
+    user = User(username=username, unit=unit, **fields)
+    if password:
+        password_validation.validate_password(password, user)
+        user.set_password(password)
+        user.password_changed_at = timezone.now()
+    else:
+        user.set_unusable_password()
+    _full_clean(user, exclude=["password"])
+    user.save()
+    audit.record_create(user)
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, **fields) -> User:
+    before = audit.snapshot(user)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    _full_clean(user, exclude=["password"])
+    user.save()
+    audit.record_update(user, before)
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, by_admin: bool = False) -> User:
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    # An administrator's reset leaves the password expired, so the person must choose their own.
+    user.password_changed_at = None if by_admin else timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    audit.record(Action.PASSWORD, user, message=_("管理员重置密码") if by_admin else _("本人修改密码"))
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, user: User) -> User:
+    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+    user.refresh_from_db()
+    audit.record(Action.UNLOCK, user)
+    return user
+
+
+# Login with lockout ----------------------------------------------------------------------------
+
+
+class LoginRefused(Exception):
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def login_attempt(*, request, username: str, password: str) -> User:
+    """Authenticate with lockout (FACTS §9). Every attempt, success or failure, is audited.
+
+    The failure counter is updated in its own transaction so a refused login is never rolled back.
+    """
+    limits = settings.JIGUAN_SECURITY
+    account = User.objects.filter(username=username).select_related("unit").first()
+    if account is not None and account.is_locked:
+        audit.record(Action.LOGIN_FAILED, account, actor=account, success=False, message=_("账号已锁定"))
+        raise LoginRefused(_("账号已锁定，请 %(n)d 分钟后再试或联系安全管理员解锁。") % {
+            "n": max(1, int((account.locked_until - timezone.now()).total_seconds() // 60) + 1)}, "locked")
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        if account is None:
+            audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
+                         object_repr=username[:150], message=_("账号不存在"))
+            raise LoginRefused(_("用户名或密码错误。"), "invalid")
+        with transaction.atomic():
+            User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
+            account.refresh_from_db(fields=["failed_login_count"])
+            locked = account.failed_login_count >= limits["LOGIN_FAILURE_LIMIT"]
+            if locked:
+                until = timezone.now() + timedelta(minutes=limits["LOCKOUT_MINUTES"])
+                User.objects.filter(pk=account.pk).update(locked_until=until)
+            audit.record(Action.LOGIN_FAILED, account, actor=account, success=False,
+                         message=_("密码错误（第 %(n)d 次）") % {"n": account.failed_login_count})
+            if locked:
+                audit.record(Action.LOCK, account, actor=account,
+                             message=_("连续 %(n)d 次登录失败，锁定 %(m)d 分钟") % {
+                                 "n": account.failed_login_count, "m": limits["LOCKOUT_MINUTES"]})
+        if locked:
+            raise LoginRefused(_("密码连续错误 %(n)d 次，账号已锁定 %(m)d 分钟。") % {
+                "n": limits["LOGIN_FAILURE_LIMIT"], "m": limits["LOCKOUT_MINUTES"]}, "locked")
+        left = limits["LOGIN_FAILURE_LIMIT"] - account.failed_login_count
+        raise LoginRefused(_("用户名或密码错误，再错 %(n)d 次账号将被锁定。") % {"n": left}, "invalid")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+        audit.record(Action.LOGIN, user, actor=user)
+    return user
+
+
+# Roles and assignments (security administrator) ------------------------------------------------
+
+ADMIN_DUTIES = {Duty.SYSTEM, Duty.SECURITY, Duty.AUDIT}
+
+
+def _check_separation(user: User, role: Role) -> None:
+    """三员分立: an administrator duty excludes every other duty, business roles included, so the
+    audit administrator reads the audit log and nothing else."""
+    conflicting = (RoleAssignment.objects.filter(user=user).exclude(role__duty=role.duty)
+                   .select_related("role"))
+    if role.duty not in ADMIN_DUTIES:
+        conflicting = conflicting.filter(role__duty__in=ADMIN_DUTIES)
+    other = conflicting.first()
+    if other is not None:
+        raise ValidationError({"role": _("三员分立：%(user)s 已担任“%(other)s”，不能再担任“%(role)s”。") % {
+            "user": user.display_name, "other": other.role.get_duty_display(), "role": role.get_duty_display()}})
+
+
+@transaction.atomic
+def assignment_grant(*, user: User, role: Role, unit: OrgUnit, include_descendants: bool = True,
+                     granted_by: User | None = None) -> RoleAssignment:
+    if granted_by is not None and granted_by.pk == user.pk:
+        raise PermissionDenied(_("不能给自己授权。"))
+    _check_separation(user, role)
+    assignment = RoleAssignment(user=user, role=role, unit=unit, include_descendants=include_descendants,
+                                granted_by=granted_by)
+    _full_clean(assignment)
+    assignment.save()
+    audit.record(Action.PERMISSION, assignment, after=audit.snapshot(assignment),
+                 message=_("授予 %(user)s 角色“%(role)s”，范围：%(unit)s（%(scope)s）") % {
+                     "user": user.display_name, "role": role.name, "unit": unit.name,
+                     "scope": assignment.scope_label})
+    user.clear_permission_cache()
+    return assignment
+
+
+@transaction.atomic
+def assignment_revoke(*, assignment: RoleAssignment) -> None:
+    before = audit.snapshot(assignment)
+    text = _("收回 %(user)s 的角色“%(role)s”（%(unit)s）") % {
+        "user": assignment.user.display_name, "role": assignment.role.name, "unit": assignment.unit.name}
+    audit.record(Action.PERMISSION, assignment, before=before, message=text)
+    assignment.delete()
+
+
+@transaction.atomic
+def role_set_permissions(*, role: Role, permissions) -> Role:
+    before = sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all())
+    role.permissions.set(permissions)
+    after = sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all())
+    audit.record(Action.PERMISSION, role, before={"permissions": before}, after={"permissions": after},
+                 message=_("修改角色“%(role)s”的权限") % {"role": role.name})
+    return role

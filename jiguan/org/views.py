@@ -1,0 +1,386 @@
+"""Pages of the org app. Thin: scoping comes from the core base views, writes from ``services``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from jiguan.audit import services as audit
+from jiguan.audit.models import Action
+from jiguan.core.services import generic_create
+from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
+
+from . import filters, forms, services, tables
+from .models import OrgUnit, Role, RoleAssignment, User
+
+# Organisation units ----------------------------------------------------------------------------
+
+
+class UnitTreeView(ScopedViewMixin, View):
+    """The tree browser: the top units of the user's scope; children load on demand (htmx)."""
+
+    model = OrgUnit
+    breadcrumbs = [(gettext_lazy("组织机构"), None)]
+
+    def get(self, request):
+        scope_qs = self.get_queryset()
+        query = request.GET.get("q", "").strip()
+        context = {"breadcrumbs": self.get_breadcrumbs(), "query": query,
+                   "can_add": request.user.has_perm("org.add_orgunit"),
+                   "can_import": request.user.has_perm("org.import_orgunit")}
+        if query:
+            context["matches"] = list(scope_qs.filter(name__icontains=query).order_by("path")[:100])
+        else:
+            # Top units of the scope: in scope, and whose parent is not.
+            units = list(scope_qs.filter(depth__lte=min_depth(scope_qs) + 0).order_by("sort_order", "name"))
+            context["nodes"] = with_child_counts(units, scope_qs)
+        return render(request, "org/unit_tree.html", context)
+
+
+def min_depth(queryset) -> int:
+    first = queryset.order_by("depth").values_list("depth", flat=True).first()
+    return first if first is not None else 0
+
+
+def with_child_counts(units, scope_qs):
+    counts = dict(scope_qs.filter(parent__in=units).values_list("parent").annotate(n=Count("id")))
+    return [{"unit": u, "child_count": counts.get(u.pk, 0)} for u in units]
+
+
+class UnitChildrenView(ScopedViewMixin, View):
+    model = OrgUnit
+
+    def get(self, request, pk):
+        scope_qs = self.get_queryset()
+        parent = scope_qs.filter(pk=pk).first()
+        if parent is None:
+            raise Http404(_("记录不存在，或不在您的数据范围内。"))
+        children = list(scope_qs.filter(parent=parent).order_by("sort_order", "name"))
+        return render(request, "org/_unit_nodes.html", {"nodes": with_child_counts(children, scope_qs)})
+
+
+class UnitListView(ObjectListView):
+    model = OrgUnit
+    table = tables.OrgUnitTable()
+    filterset_class = filters.OrgUnitFilter
+    create_url_name = "org:unit_create"
+    export_name = gettext_lazy("组织机构")
+    breadcrumbs = [(gettext_lazy("组织机构"), "org:unit_tree"), (gettext_lazy("列表"), None)]
+
+    def optimize(self, queryset):
+        return queryset.select_related("parent").order_by("path")
+
+
+class UnitDetailView(ObjectDetailView):
+    model = OrgUnit
+    template_name = "org/unit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        unit = self.object
+        user = self.request.user
+        visible = OrgUnit.objects.restrict(user)
+        context["ancestors"] = [a for a in unit.ancestors() if user.has_perm("org.view_orgunit", a)]
+        context["children"] = list(visible.filter(parent=unit).order_by("sort_order", "name"))
+        context["users"] = list(User.objects.restrict(user).filter(unit=unit).order_by("username")[:50]) \
+            if user.has_perm("org.view_user") else []
+        context["can_change"] = user.has_perm("org.change_orgunit", unit)
+        context["can_move"] = user.has_perm("org.move_orgunit", unit) and unit.parent_id is not None
+        context["can_add_child"] = user.has_perm("org.add_orgunit", unit)
+        context["breadcrumbs"] = [(_("组织机构"), reverse("org:unit_tree"))] + [
+            (a.label, a.get_absolute_url()) for a in context["ancestors"]] + [(unit.label, None)]
+        return context
+
+
+class UnitCreateView(ObjectFormView):
+    model = OrgUnit
+    action = "add"
+    form_class = forms.OrgUnitForm
+    success_message = gettext_lazy("单位已创建。")
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.GET.get("parent"):
+            initial["parent"] = self.request.GET["parent"]
+        return initial
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        parent = data.pop("parent")
+        return services.orgunit_create(parent=parent, **data)
+
+
+class UnitUpdateView(ObjectFormView):
+    model = OrgUnit
+    action = "change"
+    form_class = forms.OrgUnitForm
+    success_message = gettext_lazy("单位信息已保存。")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        # The form must not mutate the instance: the service applies the changes and audits them.
+        kwargs["instance"] = OrgUnit.objects.get(pk=self.get_object().pk)
+        return kwargs
+
+    def perform(self, form):
+        return services.orgunit_update(unit=self.get_object(), **form.cleaned_data)
+
+
+class UnitMoveView(ObjectFormView):
+    model = OrgUnit
+    action = "move"
+    form_class = forms.OrgUnitMoveForm
+    template_name = "org/unit_move.html"
+    success_message = gettext_lazy("单位及其下级已移动。")
+
+    def perform(self, form):
+        new_parent = form.cleaned_data["new_parent"]
+        return services.orgunit_move(unit=self.get_object(), new_parent=new_parent)
+
+    def get_title(self):
+        return _("移动单位：%(name)s") % {"name": self.get_object().name}
+
+
+# Users -----------------------------------------------------------------------------------------
+
+
+class UserListView(ObjectListView):
+    model = User
+    table = tables.UserTable()
+    filterset_class = filters.UserFilter
+    create_url_name = "org:user_create"
+    export_name = gettext_lazy("用户")
+    breadcrumbs = [(gettext_lazy("用户"), None)]
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit").order_by("unit__path", "username")
+
+
+class UserDetailView(ObjectDetailView):
+    model = User
+    template_name = "org/user_detail.html"
+    breadcrumbs = [(gettext_lazy("用户"), "org:user_list")]
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        if user.has_perm("org.view_roleassignment"):
+            context["assignments"] = list(RoleAssignment.objects.restrict(user).filter(user=self.object)
+                                          .select_related("role", "unit"))
+        context["can_change"] = user.has_perm("org.change_user", self.object)
+        context["can_unlock"] = user.has_perm("org.unlock_user", self.object) and self.object.is_locked
+        context["can_assign"] = user.has_perm("org.add_roleassignment")
+        context["breadcrumbs"] = [(_("用户"), reverse("org:user_list")), (self.object.display_name, None)]
+        return context
+
+
+class UserCreateView(ObjectFormView):
+    model = User
+    action = "add"
+    form_class = forms.UserForm
+    success_message = gettext_lazy("用户已创建。")
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        password = data.pop("password") or None
+        return services.user_create(password=password, **data)
+
+
+class UserUpdateView(ObjectFormView):
+    model = User
+    action = "change"
+    form_class = forms.UserForm
+    success_message = gettext_lazy("用户信息已保存。")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = User.objects.get(pk=self.get_object().pk)
+        return kwargs
+
+    def perform(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "username"}
+        return services.user_update(user=self.get_object(), **data)
+
+
+class UserUnlockView(ScopedViewMixin, View):
+    model = User
+    action = "unlock"
+
+    def post(self, request, pk):
+        target = self.get_queryset().filter(pk=pk).first()
+        if target is None:
+            raise Http404(_("记录不存在，或不在您的数据范围内。"))
+        services.user_unlock(user=target)
+        messages.success(request, _("账号 %(name)s 已解锁。") % {"name": target.username})
+        return redirect(target.get_absolute_url())
+
+
+# Roles and assignments -------------------------------------------------------------------------
+
+
+class RoleListView(ObjectListView):
+    model = Role
+    table = tables.RoleTable()
+    filterset_class = filters.RoleFilter
+    create_url_name = "org:role_create"
+    export_name = gettext_lazy("角色")
+    breadcrumbs = [(gettext_lazy("角色"), None)]
+
+
+class RoleDetailView(ObjectDetailView):
+    model = Role
+    template_name = "org/role_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        perms = self.object.permissions.select_related("content_type").order_by("content_type__app_label",
+                                                                                  "codename")
+        context["permissions"] = list(perms)
+        context["breadcrumbs"] = [(_("角色"), reverse("org:role_list")), (self.object.name, None)]
+        return context
+
+
+class RoleCreateView(ObjectFormView):
+    model = Role
+    action = "add"
+    form_class = forms.RoleForm
+
+    def perform(self, form):
+        return generic_create(form.save(commit=False), save_m2m=form.save_m2m)
+
+
+class AssignmentListView(ObjectListView):
+    model = RoleAssignment
+    table = tables.RoleAssignmentTable()
+    filterset_class = filters.RoleAssignmentFilter
+    create_url_name = "org:assignment_create"
+    export_name = gettext_lazy("角色授权")
+    breadcrumbs = [(gettext_lazy("角色授权"), None)]
+
+    def optimize(self, queryset):
+        return queryset.select_related("user", "role", "unit", "granted_by")
+
+
+class AssignmentCreateView(ObjectFormView):
+    model = RoleAssignment
+    action = "add"
+    form_class = forms.RoleAssignmentForm
+    success_message = gettext_lazy("已授权。")
+
+    def perform(self, form):
+        return services.assignment_grant(granted_by=self.request.user, **form.cleaned_data)
+
+
+class AssignmentRevokeView(ScopedViewMixin, View):
+    model = RoleAssignment
+    action = "delete"
+
+    def post(self, request, pk):
+        assignment = self.get_queryset().select_related("user", "role", "unit").filter(pk=pk).first()
+        if assignment is None:
+            raise Http404(_("记录不存在，或不在您的数据范围内。"))
+        services.assignment_revoke(assignment=assignment)
+        messages.success(request, _("已收回授权。"))
+        return redirect("org:assignment_list")
+
+
+class SecuritySettingsView(ScopedViewMixin, View):
+    """Read-only view of the login-protection settings (they are deployment settings)."""
+
+    model = Role
+
+    def get(self, request):
+        limits = settings.JIGUAN_SECURITY
+        rows = [
+            (_("连续登录失败锁定次数"), limits["LOGIN_FAILURE_LIMIT"], "LOGIN_FAILURE_LIMIT", _("次")),
+            (_("锁定时长"), limits["LOCKOUT_MINUTES"], "LOCKOUT_MINUTES", _("分钟")),
+            (_("密码有效期"), limits["PASSWORD_MAX_AGE_DAYS"], "PASSWORD_MAX_AGE_DAYS", _("天")),
+            (_("会话空闲超时"), limits["SESSION_IDLE_MINUTES"], "SESSION_IDLE_MINUTES", _("分钟")),
+        ]
+        return render(request, "org/security_settings.html", {
+            "rows": rows, "breadcrumbs": [(_("安全策略"), None)]})
+
+
+# Sign-in ---------------------------------------------------------------------------------------
+
+
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = forms.LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.login_attempt(request=request, username=form.cleaned_data["username"],
+                                          password=form.cleaned_data["password"])
+        except services.LoginRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            login(request, user)
+            if user.password_expired:
+                messages.warning(request, _("您的密码已过期或为初始密码，请先修改密码。"))
+                return redirect("password_change")
+            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+                next_url = ""
+            return HttpResponseRedirect(next_url or reverse("home"))
+    return render(request, "registration/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit.record(Action.LOGOUT, request.user, actor=request.user)
+    logout(request)
+    return redirect("login")
+
+
+def password_change_view(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    form = forms.PasswordChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        from django.contrib.auth import update_session_auth_hash
+        from django.core.exceptions import ValidationError
+
+        try:
+            services.user_set_password(user=request.user, password=form.cleaned_data["new_password"])
+        except ValidationError as exc:
+            form.add_error("new_password", exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("home")
+    return render(request, "registration/password_change.html", {
+        "form": form, "breadcrumbs": [(_("修改密码"), None)]})
+
+
+def switch_unit_view(request):
+    """The unit switcher: narrows every list to one unit's subtree within the user's scope."""
+    if request.method != "POST" or not request.user.is_authenticated:
+        raise PermissionDenied
+    value = request.POST.get("unit", "")
+    if not value:
+        request.session.pop("focus_unit", None)
+    else:
+        unit = OrgUnit.objects.restrict(request.user).filter(pk=value).first()
+        if unit is None:
+            raise Http404(_("记录不存在，或不在您的数据范围内。"))
+        request.session["focus_unit"] = unit.pk
+    target = request.POST.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("home")
+    return HttpResponseRedirect(target)
