@@ -206,3 +206,7 @@ LOGGING = {
 # Notification gateway for email/SMS: deployments plug in their own sender.
 JIGUAN_DEMO_PASSWORD = "Jiguan@2026demo"
 API_TOKEN_MAX_AGE = timedelta(hours=env_int("API_TOKEN_MAX_AGE_HOURS", 12))
+
+# Serve static files straight from the app and vendor folders when DEBUG or under test (no collectstatic).
+WHITENOISE_USE_FINDERS = DEBUG or bool(os.environ.get("JIGUAN_TESTING"))
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS

@@ -2,13 +2,16 @@
 
 import os
 
+os.environ.setdefault("JIGUAN_TESTING", "1")
+
 from .base import *  # noqa: F403
 from .base import DATABASES
 
-os.environ.setdefault("JIGUAN_TESTING", "1")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in memory
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
