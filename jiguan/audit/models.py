@@ -84,6 +84,16 @@ class AuditEvent(models.Model):
 
         return reverse("audit:event_detail", args=[self.pk])
 
+    @property
+    def object_type_label(self) -> str:
+        """The object's kind as users name it ("组织机构"), not the code stored ("org.orgunit")."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
+
 
 class ChainHead(models.Model):
     """The end of the hash chain: one row. Writers lock it, so the chain has one order."""
@@ -97,3 +107,6 @@ class ChainHead(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"audit chain head: {self.count} records, last {self.last_id}"

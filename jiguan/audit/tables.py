@@ -10,7 +10,7 @@ class AuditEventTable(Table):
         Column("actor_username", _("操作人")),
         Column("org", _("单位")),
         Column("action", _("操作")),
-        Column("object_type", _("对象类型")),
+        Column("object_type", _("对象类型"), accessor="object_type_label"),
         Column("object_repr", _("对象")),
         Column("success", _("成功")),
         Column("ip", _("IP 地址")),

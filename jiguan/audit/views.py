@@ -13,6 +13,7 @@ class AuditEventListView(ObjectListView):
     table = AuditEventTable()
     filterset_class = AuditEventFilter
     export_name = _("审计日志")
+    title = _("审计日志")
     breadcrumbs = [(_("审计日志"), None)]
 
     def optimize(self, queryset):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from rest_framework import exceptions, permissions, viewsets
 
+from . import context
 from .rest import Conflict, error_response  # noqa: F401  (re-exported for apps)
 from .scoping import permission_name
 
@@ -22,6 +23,18 @@ class ScopedModelPermissions(permissions.DjangoModelPermissions):
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
 
+    def has_permission(self, request, view):
+        # A method the endpoint does not offer is 405 before any permission check (which would say
+        # 403 for the never-granted change/delete permission of the read-only audit log).
+        method = request.method.lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            raise exceptions.MethodNotAllowed(request.method)
+        model = view.queryset.model if getattr(view, "queryset", None) is not None else None
+        if not getattr(view, "require_model_permission", True) or getattr(model, "scope_owner", None):
+            # Rows limited by restrict() alone: personal rows, approval requests routed to the caller.
+            return bool(request.user and request.user.is_authenticated)
+        return super().has_permission(request, view)
+
 
 ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
                      "PATCH": "change", "DELETE": "delete"}
@@ -32,6 +45,14 @@ class ScopedViewSetMixin:
     select/prefetch a serializer needs. Writes go through ``perform_*`` hooks that call services."""
 
     permission_classes = [permissions.IsAuthenticated, ScopedModelPermissions]
+    require_model_permission = True  # False where restrict() alone decides what the caller sees
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # DRF authenticates inside the view (token, session, ...): from here on, audit records and
+        # jobs started by this request name the authenticated caller, whatever the method.
+        if request.user and request.user.is_authenticated:
+            context.update(user=request.user)
 
     def scope_action(self) -> str:
         return ACTION_FOR_METHOD.get(self.request.method, "view")
@@ -73,3 +94,12 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         with transaction.atomic():
             return super().update(request, *args, **kwargs)
+
+
+def require_in_scope(user, model, action: str, unit) -> None:
+    """Refuse a write that targets a unit outside the caller's scope for ``action`` on ``model``."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    if unit is None or not user.get_scope(permission_name(model, action)).contains_path(unit.path):
+        raise PermissionDenied(_("所选单位不在您的数据范围内。"))

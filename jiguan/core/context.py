@@ -22,7 +22,9 @@ class ActorContext:
     channel: str = "system"  # web | api | command | job | system
 
 
-_current: contextvars.ContextVar[ActorContext] = contextvars.ContextVar("jiguan_actor", default=ActorContext())
+# The default is a frozen (immutable) dataclass, so sharing it across contexts is safe.
+_current: contextvars.ContextVar[ActorContext] = contextvars.ContextVar(
+    "jiguan_actor", default=ActorContext())  # noqa: B039
 
 
 def current() -> ActorContext:

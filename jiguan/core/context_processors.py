@@ -10,8 +10,11 @@ def shell(request):
 
     units = switcher_units(user)
     focus = request.session.get("focus_unit")
+    from jiguan.notifications.services import unread_count
+
     return {
         "nav_sections": menu.for_user(user, request.path),
+        "unread_notifications": unread_count(user),
         "switcher_units": units,
         "focus_unit": next((u for u in units if u.pk == focus), None),
     }

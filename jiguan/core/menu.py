@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class MenuItem:
     url_name: str
     permission: str | None = None
     icon: str = "dot"
+    badge: str | None = None  # dotted path of fn(user) -> int, shown as a count (e.g. 待办)
+    when: str | None = None  # dotted path of fn(user) -> bool, for entries without a model permission
 
 
 @dataclass
@@ -47,11 +50,14 @@ def for_user(user, current_path: str = "") -> list[dict]:
         for item in section.items:
             if item.permission and not user.has_perm(item.permission):
                 continue
+            if item.when and not import_string(item.when)(user):
+                continue
             try:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            items.append({"label": item.label, "url": url, "icon": item.icon,
+            count = import_string(item.badge)(user) if item.badge else 0
+            items.append({"label": item.label, "url": url, "icon": item.icon, "badge": count,
                           "active": current_path.startswith(url)})
         if items:
             sections.append({"key": section.key, "label": section.label, "icon": section.icon,

@@ -1,8 +1,9 @@
 """Data scope (数据范围): which organisation units' rows a user may reach for a permission.
 
-The rule is structural: every domain model either declares ``scope_path`` (the lookup from the model
-to the materialized path of the unit that owns the row, e.g. ``"unit__path"``) and uses
-``ScopedManager``, or declares ``scope_global = True`` with a reason (shared code tables). Base views
+The rule is structural: every domain model uses ``ScopedManager`` and declares one of
+``scope_path`` (the lookup from the model to the materialized path of the unit that owns the row,
+e.g. ``"unit__path"``), ``scope_global = True`` (shared configuration such as code tables), or
+``scope_owner`` (personal rows such as a user's notifications: only the owner reaches them). Base views
 and viewsets call ``restrict()``; a meta-test fails if a model or view escapes it.
 
 A scope is a short list of (path, include_descendants) grants, resolved once per request from the
@@ -71,6 +72,10 @@ def permission_name(model: type[models.Model], action: str) -> str:
 
 class ScopedQuerySet(models.QuerySet):
     def in_scope(self, scope: Scope):
+        if getattr(self.model, "scope_global", False):
+            # Shared configuration (code tables, role definitions): holding the permission anywhere
+            # is enough; there are no per-unit rows.
+            return self.none() if scope.is_empty else self
         if scope.is_global:
             return self
         if scope.is_empty:
@@ -81,6 +86,9 @@ class ScopedQuerySet(models.QuerySet):
         """Rows ``user`` may reach for ``action`` (view/add/change/delete or a custom verb)."""
         if user is None or not user.is_authenticated:
             return self.none()
+        owner = getattr(self.model, "scope_owner", None)
+        if owner:  # personal rows (a user's own notifications): no unit scope, only the owner
+            return self.filter(**{owner: user})
         return self.in_scope(user.get_scope(permission_name(self.model, action)))
 
 
@@ -99,5 +107,8 @@ def path_of(obj) -> str | None:
 
 
 def is_scoped(model: type[models.Model]) -> bool:
-    return bool(getattr(model, "scope_path", None)) and isinstance(
-        model._default_manager.all(), ScopedQuerySet)
+    """True when the model's default manager can restrict rows: a unit-owned model with
+    ``scope_path``, or shared configuration declared ``scope_global``."""
+    has_rule = (bool(getattr(model, "scope_path", None)) or getattr(model, "scope_global", False)
+                or bool(getattr(model, "scope_owner", None)))
+    return has_rule and isinstance(model._default_manager.all(), ScopedQuerySet)

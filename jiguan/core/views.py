@@ -43,13 +43,20 @@ class ScopedViewMixin(LoginRequiredMixin):
     action = "view"
     breadcrumbs: list[tuple[str, str | None]] = []
 
-    def required_permission(self) -> str:
+    # False for pages whose rows the queryset's restrict() already limits to what the user may see
+    # without a model permission (personal rows; approval requests routed to the user).
+    require_model_permission = True
+
+    def required_permission(self) -> str | None:
+        if not self.require_model_permission or getattr(self.model, "scope_owner", None):
+            return None
         return permission_name(self.model, self.action)
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not request.user.has_perm(self.required_permission()):
+        permission = self.required_permission()
+        if permission and not request.user.has_perm(permission):
             raise PermissionDenied(_("您没有执行此操作的权限。"))
         return super().dispatch(request, *args, **kwargs)
 
@@ -81,6 +88,7 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
     """A filtered, paginated list with Excel export of exactly what the filters select."""
 
     template_name = "core/object_list.html"
+    title = ""  # defaults to the model's verbose_name_plural
     table: Table = None
     filterset_class = None
     paginate_by = 50
@@ -101,7 +109,10 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
         filterset = self.get_filterset()
         if filterset is None:
             return super().get_queryset()
-        return filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        if not filterset.is_bound:
+            return filterset.queryset
+        # Invalid filters (e.g. a unit outside the scope) select nothing; the form shows why.
+        return filterset.qs if filterset.is_valid() else filterset.queryset.none()
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
@@ -129,7 +140,7 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
         context["query_string"] = query.urlencode()
         context["create_url_name"] = self.create_url_name if self.request.user.has_perm(
             permission_name(self.model, "add")) else ""
-        context["title"] = self.model._meta.verbose_name_plural
+        context["title"] = self.title or self.model._meta.verbose_name_plural
         context["extra_actions_template"] = self.extra_actions_template
         return context
 

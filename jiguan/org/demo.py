@@ -34,6 +34,7 @@ TREE = ("福建省", "福建", OrgKind.PROVINCE, "350000", [
             ("资产管理科", "", OrgKind.DEPARTMENT, "", []),
         ]),
         ("福州市教育局", "", OrgKind.AGENCY, "350100", [("办公室", "", OrgKind.DEPARTMENT, "", [])]),
+        ("福州市财政局", "", OrgKind.AGENCY, "350100", [("资产管理处", "", OrgKind.DEPARTMENT, "", [])]),
         ("闽侯县", "", OrgKind.COUNTY, "350121", [
             ("闽侯县机关事务服务中心", "", OrgKind.INSTITUTION, "350121", []),
             ("闽侯县财政局", "", OrgKind.AGENCY, "350121", []),
@@ -70,6 +71,13 @@ DEMO_USERS = [
      [("asset_manager", ("福建省", "福州市", "福州市教育局"), True)]),
     ("staff", "王科员", ("福建省", "福州市", "福州市教育局", "办公室"),
      [("staff", ("福建省", "福州市", "福州市教育局", "办公室"), False)]),
+    # Approvers for approval flows (审批流): unit head → city offices administration → finance.
+    ("fzedu_leader", "刘局长（福州市教育局）", ("福建省", "福州市", "福州市教育局"),
+     [("unit_leader", ("福建省", "福州市", "福州市教育局"), True)]),
+    ("fz_offices", "何审批（福州市机关事务局）", ("福建省", "福州市", "福州市机关事务管理局"),
+     [("offices_approver", ("福建省", "福州市", "福州市机关事务管理局"), False)]),
+    ("fz_finance", "吴审核（福州市财政局）", ("福建省", "福州市", "福州市财政局", "资产管理处"),
+     [("finance_approver", ("福建省", "福州市", "福州市财政局"), False)]),
 ]
 
 

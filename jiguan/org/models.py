@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Permission, UserManager
+from django.contrib.auth.models import (
+    AbstractUser,
+    Permission,
+    UserManager,
+    _user_has_module_perms,
+    _user_has_perm,
+)
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -198,6 +204,13 @@ class User(AbstractUser):
     def jiguan_permissions(self) -> set[str]:
         return set(self._grants_by_permission())
 
+    # No all-powerful account: unlike PermissionsMixin, ``is_superuser`` is no shortcut to True.
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_active and _user_has_perm(self, perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_active and _user_has_module_perms(self, app_label)
+
     def clear_permission_cache(self) -> None:
         for attr in ("_jiguan_grants", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
             self.__dict__.pop(attr, None)
@@ -237,6 +250,8 @@ class Role(TimeStampedModel):
     permissions = models.ManyToManyField(Permission, verbose_name=_("权限"), blank=True)
     is_builtin = models.BooleanField(_("内置"), default=False, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("角色")

@@ -60,6 +60,16 @@ def contribute(role_code: str, permissions: set[str]) -> None:
     BUILTIN_ROLES[role_code].permissions |= set(permissions)
 
 
+def register(code: str, name, duty: str, description, permissions: set[str] = frozenset()) -> BuiltinRole:
+    """Declare a new built-in role (called from an app's ready()), e.g. the standards app's
+    标准审核人. Idempotent: declaring an existing code again only adds the permissions."""
+    role = BUILTIN_ROLES.setdefault(code, BuiltinRole(code, name, duty, description))
+    if role.duty != duty:
+        raise ValueError(f"built-in role {code} is already declared with duty {role.duty}")
+    role.permissions |= set(permissions)
+    return role
+
+
 def sync_builtin_roles(using: str = "default", verbosity: int = 0) -> None:
     """Create or update the built-in roles with exactly their declared permissions. Idempotent."""
     from django.apps import apps as global_apps

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -67,6 +68,7 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     if unit.parent_id == new_parent.pk:
         return unit
     before = {"parent": unit.parent_id, "path": unit.path}
+    old_parent_name = unit.parent.name if unit.parent_id else "—"
     old_path = unit.path
     new_path = f"{new_parent.path}{unit.pk}{PATH_SEPARATOR}"
     depth_change = new_parent.depth + 1 - unit.depth
@@ -77,7 +79,7 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
     unit.refresh_from_db()
     audit.record(Action.MOVE, unit, before=before, after={"parent": new_parent.pk, "path": unit.path},
-                 message=_("从 %(old)s 移至 %(new)s") % {"old": before["parent"], "new": new_parent.name})
+                 message=_("从 %(old)s 移至 %(new)s") % {"old": old_parent_name, "new": new_parent.name})
     return unit
 
 
@@ -138,23 +140,44 @@ class LoginRefused(Exception):
         self.message, self.code = message, code
 
 
-def login_attempt(*, request, username: str, password: str) -> User:
+def _refusal(failures: int, limits: dict) -> LoginRefused:
+    """The same words for a known and an unknown username, so the page does not tell which exist."""
+    if failures >= limits["LOGIN_FAILURE_LIMIT"]:
+        return LoginRefused(_("密码连续错误 %(n)d 次，账号已锁定 %(m)d 分钟。") % {
+            "n": limits["LOGIN_FAILURE_LIMIT"], "m": limits["LOCKOUT_MINUTES"]}, "locked")
+    left = limits["LOGIN_FAILURE_LIMIT"] - failures
+    return LoginRefused(_("用户名或密码错误，再错 %(n)d 次账号将被锁定。") % {"n": left}, "invalid")
+
+
+def _locked_refusal(until) -> LoginRefused:
+    minutes = max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
+    return LoginRefused(_("账号已锁定，请 %(n)d 分钟后再试或联系安全管理员解锁。") % {"n": minutes}, "locked")
+
+
+def login_attempt(*, request, username: str, password: str, success_action: str = Action.LOGIN,
+                  success_message: str = "") -> User:
     """Authenticate with lockout (FACTS §9). Every attempt, success or failure, is audited.
 
     The failure counter is updated in its own transaction so a refused login is never rolled back.
+    Unknown usernames are counted too (in the cache) and answered with the same words, so the login
+    page cannot be used to find out which accounts exist.
     """
     limits = settings.JIGUAN_SECURITY
     account = User.objects.filter(username=username).select_related("unit").first()
-    if account is not None and account.is_locked:
+    if account is None:
+        key = f"jiguan:login-unknown:{username[:150]}"
+        cache.add(key, 0, timeout=limits["LOCKOUT_MINUTES"] * 60)
+        failures = cache.incr(key)
+        audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
+                     object_repr=username[:150], message=_("账号不存在"))
+        raise _refusal(failures, limits)
+    if account.is_locked:
         audit.record(Action.LOGIN_FAILED, account, actor=account, success=False, message=_("账号已锁定"))
-        raise LoginRefused(_("账号已锁定，请 %(n)d 分钟后再试或联系安全管理员解锁。") % {
-            "n": max(1, int((account.locked_until - timezone.now()).total_seconds() // 60) + 1)}, "locked")
+        raise _locked_refusal(account.locked_until)
+    if account.locked_until is not None:  # a lock that has run out: start counting afresh
+        User.objects.filter(pk=account.pk).update(failed_login_count=0, locked_until=None)
     user = authenticate(request, username=username, password=password)
     if user is None:
-        if account is None:
-            audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
-                         object_repr=username[:150], message=_("账号不存在"))
-            raise LoginRefused(_("用户名或密码错误。"), "invalid")
         with transaction.atomic():
             User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
             account.refresh_from_db(fields=["failed_login_count"])
@@ -168,14 +191,10 @@ def login_attempt(*, request, username: str, password: str) -> User:
                 audit.record(Action.LOCK, account, actor=account,
                              message=_("连续 %(n)d 次登录失败，锁定 %(m)d 分钟") % {
                                  "n": account.failed_login_count, "m": limits["LOCKOUT_MINUTES"]})
-        if locked:
-            raise LoginRefused(_("密码连续错误 %(n)d 次，账号已锁定 %(m)d 分钟。") % {
-                "n": limits["LOGIN_FAILURE_LIMIT"], "m": limits["LOCKOUT_MINUTES"]}, "locked")
-        left = limits["LOGIN_FAILURE_LIMIT"] - account.failed_login_count
-        raise LoginRefused(_("用户名或密码错误，再错 %(n)d 次账号将被锁定。") % {"n": left}, "invalid")
+        raise _refusal(account.failed_login_count, limits)
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-        audit.record(Action.LOGIN, user, actor=user)
+        audit.record(success_action, user, actor=user, message=success_message)
     return user
 
 

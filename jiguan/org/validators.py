@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 # GB 32100-2015 unified social credit code (统一社会信用代码).
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-REGION_CODE_RE = re.compile(r"^\d{6}$")
+REGION_CODE_RE = re.compile(r"^[0-9]{6}\Z")  # ASCII digits only: no full-width digits, no trailing newline
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -56,3 +57,14 @@ class ComplexityValidator:
 
     def get_help_text(self):
         return _("密码须至少包含大写字母、小写字母、数字、符号中的三类。")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with its message in Chinese (Django 5.2 changed the message id, and its
+    zh_Hans catalogue has no translation for the new one, so users saw English)."""
+
+    def get_error_message(self):
+        return _("密码太短，至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+    def get_help_text(self):
+        return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}

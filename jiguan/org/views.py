@@ -43,19 +43,27 @@ class UnitTreeView(ScopedViewMixin, View):
             context["matches"] = list(scope_qs.filter(name__icontains=query).order_by("path")[:100])
         else:
             # Top units of the scope: in scope, and whose parent is not.
-            units = list(scope_qs.filter(depth__lte=min_depth(scope_qs) + 0).order_by("sort_order", "name"))
-            context["nodes"] = with_child_counts(units, scope_qs)
+            units = list(scope_qs.exclude(parent__in=scope_qs.values("pk")).order_by("sort_order", "name"))
+            context["nodes"] = with_open_first_level(with_child_counts(units, scope_qs), scope_qs)
         return render(request, "org/unit_tree.html", context)
-
-
-def min_depth(queryset) -> int:
-    first = queryset.order_by("depth").values_list("depth", flat=True).first()
-    return first if first is not None else 0
 
 
 def with_child_counts(units, scope_qs):
     counts = dict(scope_qs.filter(parent__in=units).values_list("parent").annotate(n=Count("id")))
     return [{"unit": u, "child_count": counts.get(u.pk, 0)} for u in units]
+
+
+def with_open_first_level(nodes, scope_qs):
+    """Open the top units on first load: their children come with the page (two queries, whatever
+    their number); deeper levels still load on demand."""
+    parents = [n["unit"] for n in nodes if n["child_count"]]
+    children = list(scope_qs.filter(parent__in=parents).order_by("sort_order", "name")) if parents else []
+    by_parent = {}
+    for child in with_child_counts(children, scope_qs):
+        by_parent.setdefault(child["unit"].parent_id, []).append(child)
+    for node in nodes:
+        node["children"] = by_parent.get(node["unit"].pk, [])
+    return nodes
 
 
 class UnitChildrenView(ScopedViewMixin, View):
@@ -170,6 +178,7 @@ class UserListView(ObjectListView):
 class UserDetailView(ObjectDetailView):
     model = User
     template_name = "org/user_detail.html"
+    context_object_name = "shown_user"  # the default, "user", would hide the signed-in user from the shell
     breadcrumbs = [(gettext_lazy("用户"), "org:user_list")]
 
     def optimize(self, queryset):
@@ -250,8 +259,23 @@ class RoleDetailView(ObjectDetailView):
         perms = self.object.permissions.select_related("content_type").order_by("content_type__app_label",
                                                                                   "codename")
         context["permissions"] = list(perms)
+        for perm in context["permissions"]:
+            perm.label = permission_label(perm)
         context["breadcrumbs"] = [(_("角色"), reverse("org:role_list")), (self.object.name, None)]
         return context
+
+
+DEFAULT_PERMISSION_ACTIONS = {"add": gettext_lazy("新增"), "change": gettext_lazy("修改"),
+                              "delete": gettext_lazy("删除"), "view": gettext_lazy("查看")}
+
+
+def permission_label(perm) -> str:
+    """Django names its default permissions in English ("Can view 审计记录"): say it in Chinese."""
+    action, _sep, model_name = perm.codename.partition("_")
+    model = perm.content_type.model_class()
+    if action in DEFAULT_PERMISSION_ACTIONS and model is not None and model._meta.model_name == model_name:
+        return f"{DEFAULT_PERMISSION_ACTIONS[action]}{model._meta.verbose_name}"
+    return perm.name
 
 
 class RoleCreateView(ObjectFormView):

@@ -1,6 +1,8 @@
 import json
+from datetime import datetime
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -21,6 +23,9 @@ def cell(value):
         return _("是")
     if value is False:
         return _("否")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) \
+            else value.strftime("%Y-%m-%d %H:%M:%S")
     return value
 
 

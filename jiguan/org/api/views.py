@@ -9,17 +9,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiguan.core.api import ScopedModelViewSet, error_response
-from jiguan.core.scoping import permission_name
+from jiguan.audit.models import Action
+from jiguan.core.api import ScopedModelViewSet, error_response, require_in_scope
 
 from .. import filters, services
 from ..models import OrgUnit, Role, RoleAssignment, User
 from . import serializers
-
-
-def require_in_scope(user, model, action, unit):
-    if unit is None or not user.get_scope(permission_name(model, action)).contains_path(unit.path):
-        raise PermissionDenied(_("所选单位不在您的数据范围内。"))
 
 
 class OrgUnitViewSet(ScopedModelViewSet):
@@ -134,9 +129,13 @@ class TokenView(APIView):
         body.is_valid(raise_exception=True)
         try:
             user = services.login_attempt(request=request, username=body.validated_data["username"],
-                                          password=body.validated_data["password"])
+                                          password=body.validated_data["password"], success_action=Action.TOKEN,
+                                          success_message=_("登录并签发 API 令牌"))
         except services.LoginRefused as refused:
             return error_response(refused.code, refused.message, status.HTTP_401_UNAUTHORIZED)
+        if user.password_expired:
+            return error_response("password_expired", _("密码已过期或为初始密码，请先登录网页修改密码后再获取令牌。"),
+                                  status.HTTP_403_FORBIDDEN)
         Token.objects.filter(user=user).delete()
         token = Token.objects.create(user=user)
         return Response({"token": token.key, "expires_at": token.created + settings.API_TOKEN_MAX_AGE,

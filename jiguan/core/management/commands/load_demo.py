@@ -1,16 +1,15 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from jiguan.core.context import acting_as
 from jiguan.core.demo import loaders
+from jiguan.core.management.base import AuditedCommand
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Load the demo data of every module (idempotent) and print the demo accounts."
 
     def handle(self, *args, **options):
-        with acting_as(None, channel="command"), transaction.atomic():
+        with transaction.atomic():
             for label, module in loaders():
                 self.stdout.write(f"demo data: {label}")
                 module.load(self.stdout)

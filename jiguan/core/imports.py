@@ -1,0 +1,1141 @@
+"""Spreadsheet import (批量导入): one declarative framework every module copies.
+
+A module declares its columns once (Chinese header, key, required, parser, example) and gets:
+
+* reading of ``.xlsx`` (openpyxl read-only, values only) and ``.csv`` (UTF-8 with or without BOM,
+  GB18030/GBK as saved by Chinese Excel, UTF-16 "Unicode text"), header matched by label whatever the
+  whitespace and column order, unknown or missing required headers refused;
+* validation of every row and every cell, collecting *all* errors as (Excel row, column, value, reason);
+* a cross-row hook (duplicates in the file, references to earlier rows);
+* all-or-nothing: any error and nothing is written; otherwise ``commit(rows)`` writes set-based
+  (``bulk_create`` in chunks) inside one transaction, with one audit record (``Action.IMPORT``);
+* the downloadable template (header, example row, a 填写说明 sheet) and error report (.xlsx);
+* generic views (upload page, template download) used by every module's URLs.
+
+Reading, validating and committing are plain methods taking a file object and an actor, so a
+background job (``jiguan.core.jobs``) runs the same code with a ``progress(done, total)`` callback.
+Validated rows are spooled to a temporary file past a few MB, so a million-row file is validated in
+constant memory. See docs/development/imports.md.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import itertools
+import os
+import pickle
+import re
+import tempfile
+import time
+import unicodedata
+import uuid
+import warnings
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views import View
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from jiguan.audit import services as audit
+from jiguan.audit.models import Action
+
+from .forms import BootstrapFormMixin
+from .scoping import permission_name
+from .views import ScopedViewMixin
+
+# Settings ---------------------------------------------------------------------------------------
+
+DEFAULTS = {
+    "MAX_UPLOAD_MB": 20,  # uploads through the web page; a background job may take more
+    "MAX_ERRORS": 10_000,  # errors kept (and written to the report); further errors are only counted
+    "ERRORS_SHOWN": 500,  # errors listed on the page; the downloadable report has all kept errors
+    "CHUNK_SIZE": 2000,  # rows per bulk_create call
+    "PROGRESS_EVERY": 1000,  # rows between two progress callbacks
+    "SPOOL_MB": 8,  # validated rows stay in memory up to this, then go to a temporary file
+    "REPORT_DIR": None,  # where error reports are kept (default VAR_DIR/imports/reports; not served)
+    "REPORT_HOURS": 24,  # error reports older than this are deleted
+}
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUPPORTED_EXTENSIONS = (".xlsx", ".csv")
+
+
+def import_setting(name: str):
+    """``settings.JIGUAN_IMPORT[name]``, falling back to ``DEFAULTS``."""
+    return {**DEFAULTS, **getattr(settings, "JIGUAN_IMPORT", {})}[name]
+
+
+# Cells ------------------------------------------------------------------------------------------
+
+
+def is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def display(raw: Any) -> str:
+    """A cell value as the user typed it (for messages, the error report and text columns)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, bool):
+        return "是" if raw else "否"
+    if isinstance(raw, float):
+        if raw.is_integer() and abs(raw) < 1e15:
+            return str(int(raw))
+        return repr(raw)
+    if isinstance(raw, dt.datetime):
+        return raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(sep=" ")
+    if isinstance(raw, (dt.date, dt.time)):
+        return raw.isoformat()
+    return str(raw).strip()
+
+
+def _ascii(text: str) -> str:
+    """Full-width digits, letters and signs to ASCII (Chinese input methods type them)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+# Parsers: a non-blank cell in, a Python value out, or ValidationError with a Chinese reason ------
+
+
+class Parser:
+    """Base of cell parsers. Subclasses implement ``parse``; ``describe`` feeds the 填写说明 sheet."""
+
+    text_format = False  # format the template column as text (codes with leading zeros, long digits)
+
+    def __call__(self, raw: Any) -> Any:
+        return self.parse(raw)
+
+    def parse(self, raw: Any) -> Any:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return ""
+
+    def allowed_values(self) -> list[str]:
+        """For a drop-down list in the template; empty when the column is free input."""
+        return []
+
+
+def _run_validators(value, validators) -> None:
+    """Validators may raise ValidationError (Django style) or return a message (None when valid)."""
+    for validator in validators:
+        problem = validator(value)
+        if isinstance(problem, str) and problem:
+            raise ValidationError(problem)
+
+
+class Text(Parser):
+    def __init__(self, max_length: int | None = None, validators: Iterable[Callable] = (), upper: bool = False,
+                 text_format: bool = False, description: str = ""):
+        self.max_length = max_length
+        self.validators = tuple(validators)
+        self.upper = upper
+        self.text_format = text_format
+        self.description = description
+
+    def parse(self, raw):
+        value = display(raw)
+        if self.upper:
+            value = value.upper()
+        if self.max_length and len(value) > self.max_length:
+            raise ValidationError(_("不能超过 %(max)d 个字符（当前 %(n)d 个）。") % {
+                "max": self.max_length, "n": len(value)})
+        _run_validators(value, self.validators)
+        return value
+
+    def describe(self):
+        if self.description:
+            return self.description
+        return _("文本，不超过 %(max)d 个字符") % {"max": self.max_length} if self.max_length else _("文本")
+
+
+class Integer(Parser):
+    def __init__(self, min_value: int | None = None, max_value: int | None = None):
+        self.min_value, self.max_value = min_value, max_value
+
+    def parse(self, raw):
+        if isinstance(raw, bool):
+            raise ValidationError(_("应为整数。"))
+        if isinstance(raw, int):
+            value = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            value = int(raw)
+        else:
+            text = _ascii(display(raw)).replace(",", "")
+            if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+                raise ValidationError(_("应为整数。"))
+            value = int(text.split(".")[0])
+        if self.min_value is not None and value < self.min_value:
+            raise ValidationError(_("不能小于 %(min)d。") % {"min": self.min_value})
+        if self.max_value is not None and value > self.max_value:
+            raise ValidationError(_("不能大于 %(max)d。") % {"max": self.max_value})
+        return value
+
+    def describe(self):
+        return _("整数")
+
+
+class DecimalNumber(Parser):
+    def __init__(self, max_digits: int = 16, decimal_places: int = 2, min_value: Decimal | int | None = None):
+        self.max_digits, self.decimal_places, self.min_value = max_digits, decimal_places, min_value
+
+    def parse(self, raw):
+        if isinstance(raw, bool):
+            raise ValidationError(_("应为数字。"))
+        text = repr(raw) if isinstance(raw, float) else _ascii(display(raw)).replace(",", "")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("应为数字。")) from None
+        if not value.is_finite():
+            raise ValidationError(_("应为数字。"))
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.decimal_places:
+            rounded = value.quantize(Decimal(1).scaleb(-self.decimal_places))
+            if rounded != value:
+                raise ValidationError(_("最多保留 %(n)d 位小数。") % {"n": self.decimal_places})
+            value = rounded
+        if len(value.quantize(Decimal(1).scaleb(-self.decimal_places)).as_tuple().digits) > self.max_digits:
+            raise ValidationError(_("数值过大。"))
+        if self.min_value is not None and value < self.min_value:
+            raise ValidationError(_("不能小于 %(min)s。") % {"min": self.min_value})
+        return value
+
+    def describe(self):
+        return _("数字，最多 %(n)d 位小数") % {"n": self.decimal_places}
+
+
+class Date(Parser):
+    FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+    def parse(self, raw):
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        text = _ascii(display(raw))
+        text = text.split(" ")[0] if re.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2} ", text) else text
+        for fmt in self.FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValidationError(_("应为日期，例如 2026-03-01。"))
+
+    def describe(self):
+        return _("日期，如 2026-03-01")
+
+
+_MISSING = object()
+
+
+class Choice(Parser):
+    """One of ``choices`` ((value, label) pairs, e.g. ``TextChoices.choices``): the label or the value."""
+
+    def __init__(self, choices: Iterable[tuple[Any, Any]]):
+        self.choices = [(value, label) for value, label in choices]
+        self._lookup: tuple[str, dict[str, Any]] | None = None
+
+    def lookup(self) -> dict[str, Any]:
+        """Label or value (folded) -> value, built once per language (labels are lazy translations)."""
+        language = get_language() or ""
+        if self._lookup is None or self._lookup[0] != language:
+            table = {}
+            for value, _label in reversed(self.choices):
+                table[_ascii(str(value)).casefold()] = value
+            for value, label in reversed(self.choices):
+                table[_ascii(str(label)).casefold()] = value
+            self._lookup = (language, table)
+        return self._lookup[1]
+
+    def parse(self, raw):
+        text = display(raw)
+        value = self.lookup().get(_ascii(text).casefold(), _MISSING)
+        if value is not _MISSING:
+            return value
+        raise ValidationError(_("“%(value)s”不是允许的值，可选：%(allowed)s。") % {
+            "value": text, "allowed": "、".join(self.allowed_values())})
+
+    def describe(self):
+        return _("可选：%(allowed)s") % {"allowed": "、".join(self.allowed_values())}
+
+    def allowed_values(self):
+        return [str(label) for _value, label in self.choices]
+
+
+class Boolean(Parser):
+    TRUE = {"是", "y", "yes", "true", "1", "√", "对"}
+    FALSE = {"否", "n", "no", "false", "0", "×", "x", "错"}
+
+    def parse(self, raw):
+        if isinstance(raw, bool):
+            return raw
+        text = _ascii(display(raw)).casefold()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(_("应填写“是”或“否”。"))
+
+    def describe(self):
+        return _("是 / 否")
+
+    def allowed_values(self):
+        return ["是", "否"]
+
+
+# Declarations and results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """One column of an import file.
+
+    ``key`` names the value in ``row.values``; when the model has a plain (non-relational) field of
+    that name, the default ``build_instance`` fills it. ``parser`` gets non-blank cells only; a blank
+    cell gives ``default`` (or the error 必填 when ``required``).
+    """
+
+    label: str
+    key: str
+    required: bool = False
+    parser: Callable[[Any], Any] = field(default_factory=Text)
+    example: Any = ""
+    help: str = ""
+    default: Any = ""
+    aliases: tuple[str, ...] = ()
+
+    def description(self) -> str:
+        """For the 填写说明 sheet and the page: ``help`` if given, and the parser's allowed values."""
+        describe = getattr(self.parser, "describe", None)
+        described = str(describe()) if callable(describe) else ""
+        allowed = getattr(self.parser, "allowed_values", None)
+        if not self.help:
+            return described
+        if described and callable(allowed) and allowed():
+            return f"{self.help}；{described}"
+        return str(self.help)
+
+
+@dataclass
+class ImportRow:
+    """A data row: ``number`` is the row number the user sees in Excel; ``values`` the parsed values
+    (a failed column holds its default and is listed in ``failed``); ``extra`` what the importer's
+    hooks worked out (resolved references...). ``values`` and ``extra`` must be plain, picklable data."""
+
+    number: int
+    values: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] | None = None
+    failed: set[str] = field(default_factory=set)
+    error_count: int = 0
+
+    @property
+    def has_errors(self) -> bool:
+        return self.error_count > 0
+
+    def ok(self, *keys: str) -> bool:
+        """True when the row's columns ``keys`` were parsed without error."""
+        return not any(k in self.failed for k in keys)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int | None  # None: an error about the whole file
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    filename: str = ""
+    sha256: str = ""
+    total_rows: int = 0
+    skipped_example: int = 0
+    created: int = 0
+    committed: bool = False
+    file_errors: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    bad_rows: int = 0
+    seconds: float = 0.0
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.file_errors) or self.error_count > 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.error_count > len(self.errors)
+
+    def as_dict(self) -> dict:
+        """JSON-serialisable summary (a background job's result)."""
+        return {
+            "filename": self.filename, "sha256": self.sha256, "total_rows": self.total_rows,
+            "created": self.created, "committed": self.committed, "file_errors": list(self.file_errors),
+            "error_count": self.error_count, "bad_rows": self.bad_rows,
+            "errors": [[e.row, e.column, e.value, e.message] for e in self.errors[:import_setting("ERRORS_SHOWN")]],
+        }
+
+    def error_report(self) -> bytes:
+        """The error report (.xlsx): row, column, value, reason."""
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(_("错误清单"))
+        ws.column_dimensions["A"].width = 8
+        ws.column_dimensions["B"].width = 18
+        ws.column_dimensions["C"].width = 30
+        ws.column_dimensions["D"].width = 70
+        ws.append([_bold_cell(ws, str(h)) for h in (_("行号"), _("列"), _("填写的值"), _("错误原因"))])
+        for message in self.file_errors:
+            ws.append(["", "", "", message])
+        for error in self.errors:
+            ws.append([error.row or "", error.column, error.value, error.message])
+        if self.truncated:
+            ws.append(["", "", "", _("错误过多：共 %(n)d 处错误，仅列出前 %(kept)d 处。") % {
+                "n": self.error_count, "kept": len(self.errors)}])
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return buffer.getvalue()
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, encoding, headers). The message is for the user."""
+
+
+def _bold_cell(ws, value):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    cell.font = Font(bold=True)
+    return cell
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+def file_extension(filename: str) -> str:
+    return os.path.splitext(filename or "")[1].lower()
+
+
+def _binary(fileobj):
+    """The underlying binary stream of a Django ``File``/``UploadedFile`` or of a plain file."""
+    return getattr(fileobj, "file", None) or fileobj
+
+
+def file_sha256(fileobj) -> str:
+    stream = _binary(fileobj)
+    stream.seek(0)
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+def detect_encoding(stream) -> str:
+    """UTF-8 (BOM or not), UTF-16 with BOM, else GB18030 (a superset of GBK, Excel's Chinese CSV)."""
+    stream.seek(0)
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := stream.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+    finally:
+        stream.seek(0)
+
+
+def iter_csv(fileobj) -> Iterator[tuple[int, list]]:
+    stream = _binary(fileobj)
+    encoding = detect_encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        first = text.readline()
+        counts = {d: first.count(d) for d in (",", "\t", ";")}
+        delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
+        reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
+        yield from enumerate(reader, start=1)
+    except UnicodeDecodeError:
+        raise ImportFileError(_("无法识别文件的文字编码。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再上传。")) from None
+    except csv.Error as exc:
+        raise ImportFileError(_("CSV 文件格式有误：%(error)s") % {"error": exc}) from None
+    finally:
+        try:
+            text.detach()  # leave the caller's file open
+        except ValueError:
+            pass
+
+
+def iter_xlsx(fileobj) -> Iterator[tuple[int, tuple]]:
+    stream = _binary(fileobj)
+    stream.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "no default style" and similar from other generators
+            workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise ImportFileError(_("无法读取该文件：文件已损坏，或不是 Excel 2007 及以上版本保存的 .xlsx 文件。")) from None
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError(_("该 Excel 文件中没有工作表。"))
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some generators write a wrong <dimension>; read what is there
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    finally:
+        workbook.close()
+
+
+def iter_table(fileobj, filename: str) -> Iterator[tuple[int, tuple | list]]:
+    """(row number as Excel shows it, cell values) for every row of the first sheet or of the CSV."""
+    extension = file_extension(filename)
+    if extension == ".xlsx":
+        return iter_xlsx(fileobj)
+    if extension == ".csv":
+        return iter_csv(fileobj)
+    if extension == ".xls":
+        raise ImportFileError(_("不支持 Excel 97-2003（.xls）格式，请在 Excel 中另存为 .xlsx 后再上传。"))
+    raise ImportFileError(_("只能导入 .xlsx 或 .csv 文件。"))
+
+
+_REQUIRED_MARK = re.compile(r"[（(]\s*必填\s*[）)]$")
+
+
+def normalize_header(value: Any) -> str:
+    """Header text without whitespace (full-width too), a trailing 必填 note or required star."""
+    text = re.sub(r"\s+", "", display(value).replace("\u3000", " "))
+    text = _REQUIRED_MARK.sub("", text)
+    return text.strip("*＊")
+
+
+class RowStore:
+    """Validated rows waiting for ``commit``: pickled in chunks into a spooled temporary file, so memory
+    stays bounded however many rows the file has. Iterate it (``ImportRow``s in file order) or use
+    ``chunks(n)``; ``len()`` is the number of rows."""
+
+    PICKLE_CHUNK = 1000
+
+    def __init__(self):
+        self._file = tempfile.SpooledTemporaryFile(max_size=int(import_setting("SPOOL_MB") * 1024 * 1024))
+        self._pending: list[tuple] = []
+        self._count = 0
+
+    def append(self, row: ImportRow) -> None:
+        self._pending.append((row.number, row.values, row.extra))
+        self._count += 1
+        if len(self._pending) >= self.PICKLE_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.seek(0, io.SEEK_END)
+            pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pending = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[ImportRow]:
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                batch = pickle.load(self._file)  # our own temporary file, written just above
+            except EOFError:
+                return
+            for number, values, extra in batch:
+                yield ImportRow(number, values, extra)
+
+    def chunks(self, size: int) -> Iterator[list[ImportRow]]:
+        iterator = iter(self)
+        while batch := list(itertools.islice(iterator, size)):
+            yield batch
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+# The importer -------------------------------------------------------------------------------------
+
+
+class Importer:
+    """Base of every module's importer. Declare ``model``, ``columns``; override hooks as needed:
+
+    ``prefetch()``            load lookups once (one query per reference type, never per row)
+    ``clean_row(row)``        checks across the columns of one row (raise ValidationError or add_error)
+    ``check_across(row)``     checks against earlier rows of the file, in file order (duplicates,
+                              references); the default enforces ``unique_in_file``
+    ``finish()``              checks that need the whole file (e.g. a reference to a later row)
+    ``build_instance(row)``   the unsaved model instance of a row (model validation and default commit)
+    ``commit(rows)``          set-based writes; returns the number of records created
+
+    ``run(file, filename)`` does it all: the caller needs nothing else, web page or background job.
+    """
+
+    model = None
+    label = ""  # what is imported, in Chinese (default: the model's verbose_name_plural)
+    action = "import"  # the permission checked: <app>.<action>_<model>
+    columns: list[ImportColumn] = []
+    unique_in_file: list[tuple[str, ...]] = []  # keys whose (non-blank) values may occur once per file
+    instructions: list[str] = []  # extra bullet points for the page and the 填写说明 sheet
+    validate_model = True  # run the model's full_clean() on each row (relations and uniqueness excluded)
+    model_exclude: tuple[str, ...] = ()  # further model fields not to validate per row
+    skip_example_row = True  # a row identical to the template's example row is ignored
+    chunk_size: int | None = None
+    progress_every: int | None = None
+
+    def __init__(self, actor, *, progress: Callable[[int, int | None], None] | None = None):
+        self.actor = actor
+        self.progress = progress
+        self.chunk_size = self.chunk_size or import_setting("CHUNK_SIZE")
+        self.progress_every = self.progress_every or import_setting("PROGRESS_EVERY")
+        self._by_key = {c.key: c for c in self.columns}
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the state of a previous run (subclasses extend it for their own lookups)."""
+        self.phase = ""
+        self.result = ImportResult()
+        self._seen_unique: dict[tuple[str, ...], dict[tuple, int]] = {k: {} for k in self.unique_in_file}
+        self._bad_rows: set[int] = set()
+
+    # Declarations ---------------------------------------------------------------------------
+    def get_label(self) -> str:
+        return str(self.label or self.model._meta.verbose_name_plural)
+
+    def required_permission(self) -> str:
+        return permission_name(self.model, self.action)
+
+    def check_permission(self) -> None:
+        if self.actor is None or not self.actor.has_perm(self.required_permission()):
+            raise PermissionDenied(_("您没有导入%(label)s的权限。") % {"label": self.get_label()})
+
+    def column_label(self, key: str | None) -> str:
+        if not key or key == NON_FIELD_ERRORS:
+            return ""
+        column = self._by_key.get(key)
+        if column is not None:
+            return str(column.label)
+        try:
+            return str(self.model._meta.get_field(key).verbose_name)
+        except (FieldDoesNotExist, AttributeError):
+            return str(key)
+
+    def general_instructions(self) -> list[str]:
+        limit = import_setting("MAX_UPLOAD_MB")
+        items = [
+            _("请先下载导入模板，按模板填写。第 1 行是列标题，请勿修改文字；列的顺序可以调整，不需要的非必填列可以删除。"),
+            _("支持 .xlsx 文件和 .csv 文件（UTF-8 或 GBK 编码），网页上传的文件不超过 %(mb)d MB。") % {"mb": limit},
+            _("所有行都校验通过才会导入：只要有一行有错误，就不会导入任何数据，页面会列出全部错误，可下载错误报告逐条修改后重新上传。"),
+        ]
+        if self.skip_example_row:
+            items.append(_("与模板示例行完全相同的行会被忽略，可以保留也可以删除。"))
+        return items + [str(i) for i in self.instructions]
+
+    def column_help(self) -> list[dict]:
+        return [{"label": str(c.label), "required": c.required, "description": c.description(),
+                 "example": display(c.example)} for c in self.columns]
+
+    # The whole import -----------------------------------------------------------------------
+    def run(self, fileobj, filename: str = "", *, dry_run: bool = False) -> ImportResult:
+        """Validate every row; when all are valid (and not ``dry_run``) commit them in one transaction
+        with one audit record. Never writes anything when any row has an error."""
+        started = time.monotonic()
+        self.check_permission()
+        filename = os.path.basename(filename or getattr(fileobj, "name", "") or "")
+        self.reset()
+        self.result = result = ImportResult(filename=filename)
+        store = RowStore()
+        try:
+            try:
+                result.sha256 = file_sha256(fileobj)
+                self.validate(fileobj, filename, store)
+            except ImportFileError as exc:
+                result.file_errors.append(str(exc))
+            if result.total_rows == 0 and not result.has_errors:
+                result.file_errors.append(_("文件中没有数据行。"))
+            if result.has_errors or dry_run:
+                return result
+            self.phase = "commit"
+            try:
+                with transaction.atomic():
+                    result.created = self.commit(store)
+                    self.record_audit(result)
+            except ValidationError as exc:
+                result.file_errors.extend(exc.messages)
+                return result
+            except IntegrityError:
+                result.file_errors.append(_("保存时数据库拒绝了数据（可能有人同时修改了相关数据），未导入任何数据，请重新上传。"))
+                return result
+            result.committed = True
+            self._report(result.created, result.created)
+            return result
+        finally:
+            store.close()
+            result.seconds = round(time.monotonic() - started, 3)
+
+    def validate(self, fileobj, filename: str, store: RowStore | None = None) -> ImportResult:
+        """Read and check every row, collecting every error into ``self.result``. Valid rows go to
+        ``store`` until the first error (after that nothing will be written, so nothing is kept)."""
+        self.phase = "validate"
+        result = self.result
+        rows = iter_table(fileobj, filename)
+        try:
+            header_number, mapping = self.read_header(rows)
+            self.prefetch()
+            example = self._example_signature(mapping) if self.skip_example_row else None
+            done = 0
+            for number, cells in rows:
+                raw = {column.key: (cells[index] if index < len(cells) else None) for index, column in mapping}
+                if all(is_blank(v) for v in raw.values()):
+                    continue
+                if example is not None and tuple(display(raw[k]) for k in example[0]) == example[1]:
+                    result.skipped_example += 1
+                    continue
+                result.total_rows += 1
+                row = ImportRow(number, {}, raw=raw)
+                self.validate_row(row)
+                self.check_across(row)
+                if store is not None and not row.has_errors and result.error_count == 0:
+                    row.raw = None
+                    store.append(row)
+                done += 1
+                if done % self.progress_every == 0:
+                    self._report(done, None)
+            self.finish()
+        finally:
+            rows.close()
+        result.errors.sort(key=lambda e: (e.row or 0, self._column_order(e.column)))
+        result.bad_rows = len(self._bad_rows)
+        return result
+
+    def _report(self, done: int, total: int | None) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+    def _column_order(self, label: str) -> int:
+        for index, column in enumerate(self.columns):
+            if str(column.label) == label:
+                return index
+        return len(self.columns)
+
+    def _example_signature(self, mapping):
+        keys = tuple(column.key for _index, column in mapping)
+        values = tuple(display(self._by_key[k].example) for k in keys)
+        return (keys, values) if any(values) else None
+
+    def read_header(self, rows: Iterator) -> tuple[int, list[tuple[int, ImportColumn]]]:
+        """Find the header (the first row naming a known column, within the first 10 rows) and map
+        cell positions to columns. Refuses unknown, duplicate and missing required headers."""
+        known: dict[str, ImportColumn] = {}
+        for column in self.columns:
+            for name in (column.label, *column.aliases):
+                known[normalize_header(name)] = column
+        for number, cells in itertools.islice(rows, 10):
+            names = [normalize_header(c) for c in cells]
+            if not any(n in known for n in names):
+                continue
+            mapping, unknown, duplicate, seen = [], [], [], set()
+            for index, name in enumerate(names):
+                if not name:
+                    continue
+                column = known.get(name)
+                if column is None:
+                    unknown.append(display(cells[index]))
+                elif column.key in seen:
+                    duplicate.append(display(cells[index]))
+                else:
+                    seen.add(column.key)
+                    mapping.append((index, column))
+            missing = [str(c.label) for c in self.columns if c.required and c.key not in seen]
+            problems = []
+            if missing:
+                problems.append(_("缺少必填列：%(cols)s") % {"cols": "、".join(missing)})
+            if unknown:
+                problems.append(_("无法识别的列：%(cols)s") % {"cols": "、".join(unknown)})
+            if duplicate:
+                problems.append(_("重复的列：%(cols)s") % {"cols": "、".join(duplicate)})
+            if problems:
+                raise ImportFileError(_("第 %(n)d 行的列标题有误（%(problems)s）。允许的列：%(allowed)s。请使用导入模板。") % {
+                    "n": number, "problems": "；".join(problems),
+                    "allowed": "、".join(str(c.label) for c in self.columns)})
+            return number, mapping
+        raise ImportFileError(_("找不到列标题行：文件的第 1 行应为列标题（%(cols)s）。请使用导入模板。") % {
+            "cols": "、".join(str(c.label) for c in self.columns if c.required)})
+
+    # Row checks -------------------------------------------------------------------------------
+    def add_error(self, row: ImportRow | int, key: str | None, message: str, value: Any = None) -> None:
+        """Record an error of ``row`` (an ImportRow or a row number) in column ``key``."""
+        number = row.number if isinstance(row, ImportRow) else row
+        if isinstance(row, ImportRow):
+            row.error_count += 1
+            if value is None and row.raw is not None and key in row.raw:
+                value = row.raw[key]
+        result = self.result
+        result.error_count += 1
+        self._bad_rows.add(number)
+        if len(result.errors) < import_setting("MAX_ERRORS"):
+            result.errors.append(RowError(number, self.column_label(key), display(value), str(message)))
+
+    def add_validation_error(self, row: ImportRow, exc: ValidationError, key: str | None = None) -> None:
+        if hasattr(exc, "error_dict"):
+            for field_name, errors in exc.error_dict.items():
+                for message in ValidationError(errors).messages:
+                    self.add_error(row, field_name, message)
+        else:
+            for message in exc.messages:
+                self.add_error(row, key, message)
+
+    def validate_row(self, row: ImportRow) -> None:
+        for column in self.columns:
+            raw = row.raw.get(column.key)
+            if is_blank(raw):
+                row.values[column.key] = column.default
+                if column.required:
+                    row.failed.add(column.key)
+                    self.add_error(row, column.key, _("必填，不能为空。"))
+                continue
+            try:
+                row.values[column.key] = column.parser(raw)
+            except ValidationError as exc:
+                row.values[column.key] = column.default
+                row.failed.add(column.key)
+                self.add_validation_error(row, exc, column.key)
+        try:
+            self.clean_row(row)
+        except ValidationError as exc:
+            self.add_validation_error(row, exc)
+        if self.validate_model and self.model is not None:
+            self.validate_instance(row)
+
+    def validate_instance(self, row: ImportRow) -> None:
+        """The model's own validation (field rules and ``clean()``), without a query: relations and
+        uniqueness are the importer's job (prefetched lookups, ``unique_in_file``)."""
+        instance = self.build_instance(row)
+        if instance is None:
+            return
+        if not hasattr(self, "_model_exclude_cache"):
+            self._model_exclude_cache = {f.name for f in self.model._meta.concrete_fields if f.is_relation} | set(
+                self.model_exclude)
+        exclude = self._model_exclude_cache | row.failed
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for field_name, errors in exc.message_dict.items():
+                if field_name in row.failed:
+                    continue  # already reported by the column's parser
+                for message in errors:
+                    self.add_error(row, field_name, message)
+
+    def prefetch(self) -> None:
+        """Load every lookup the checks need, once (one query per reference type)."""
+
+    def clean_row(self, row: ImportRow) -> None:
+        """Checks across the columns of one row. Use ``row.ok(key, ...)`` before relying on a value."""
+
+    def check_across(self, row: ImportRow) -> None:
+        """Checks against earlier rows, called in file order for every row (valid or not), so later
+        rows can refer to earlier ones. Keep what later rows need on ``self``."""
+        for keys, seen in self._seen_unique.items():
+            if not row.ok(*keys):
+                continue
+            value = tuple(row.values.get(k) for k in keys)
+            if all(v in (None, "") for v in value):
+                continue
+            first = seen.get(value)
+            if first is None:
+                seen[value] = row.number
+            else:
+                labels = "、".join(self.column_label(k) for k in keys)
+                self.add_error(row, keys[0], _("与第 %(row)d 行的“%(cols)s”重复。") % {"row": first, "cols": labels})
+
+    def finish(self) -> None:
+        """Checks that need the whole file; report with ``add_error(row_number, key, message, value)``."""
+
+    # Writing ----------------------------------------------------------------------------------
+    def build_instance(self, row: ImportRow):
+        """An unsaved instance from the row: every column whose key is a plain field of the model.
+        Override to set relations from ``row.extra``."""
+        if self.model is None:
+            return None
+        return self.model(**{c.key: row.values.get(c.key, c.default) for c in self._field_columns()})
+
+    def _field_columns(self) -> list[ImportColumn]:
+        """Columns whose key is a plain (concrete, non-relational) field of the model; computed once."""
+        cached = getattr(self, "_field_columns_cache", None)
+        if cached is None:
+            cached = []
+            for column in self.columns:
+                try:
+                    model_field = self.model._meta.get_field(column.key)
+                except FieldDoesNotExist:
+                    continue
+                if model_field.concrete and not model_field.is_relation:
+                    cached.append(column)
+            self._field_columns_cache = cached
+        return cached
+
+    def commit(self, rows: RowStore) -> int:
+        """Write the valid rows (runs inside the import's transaction). Default: bulk_create in chunks."""
+        created = 0
+        for chunk in rows.chunks(self.chunk_size):
+            self.model.objects.bulk_create([self.build_instance(r) for r in chunk], batch_size=self.chunk_size)
+            created += len(chunk)
+            self._report(created, len(rows))
+        return created
+
+    def audit_message(self, result: ImportResult) -> str:
+        return _("导入%(label)s %(n)d 条，文件：%(file)s") % {
+            "label": self.get_label(), "n": result.created, "file": result.filename}
+
+    def record_audit(self, result: ImportResult) -> None:
+        audit.record(Action.IMPORT, actor=self.actor, object_type_label=self.model._meta.label_lower,
+                     object_repr=result.filename or self.get_label(), message=self.audit_message(result),
+                     after={"file": result.filename, "sha256": result.sha256, "rows": result.total_rows,
+                            "created": result.created})
+
+    # Template -----------------------------------------------------------------------------------
+    def template_bytes(self) -> bytes:
+        """The import template: header row, an example row, and a 填写说明 sheet."""
+        wb = Workbook()
+        ws = wb.active
+        ws.title = self.get_label()[:31]
+        required_font = Font(bold=True, color="C00000")
+        header_fill = PatternFill("solid", fgColor="F2F2F2")
+        for index, column in enumerate(self.columns, start=1):
+            letter = get_column_letter(index)
+            header = ws.cell(row=1, column=index, value=str(column.label))
+            header.font = required_font if column.required else Font(bold=True)
+            header.fill = header_fill
+            example = ws.cell(row=2, column=index, value=self._example_cell(column))
+            text = getattr(column.parser, "text_format", False)
+            if text:
+                example.number_format = "@"
+                ws.column_dimensions[letter].number_format = "@"
+            ws.column_dimensions[letter].width = max(12, min(40, len(str(column.label)) * 2 + 4,
+                                                              len(display(column.example)) * 2 + 2))
+            allowed = getattr(column.parser, "allowed_values", lambda: [])()
+            if allowed and len(",".join(allowed)) < 250:
+                validation = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"', allow_blank=True)
+                validation.error = _("请从下拉列表中选择。")
+                validation.errorTitle = str(column.label)
+                ws.add_data_validation(validation)
+                validation.add(f"{letter}2:{letter}1048576")
+        ws.freeze_panes = "A2"
+
+        notes = wb.create_sheet(_("填写说明"))
+        widths = {"A": 18, "B": 10, "C": 70, "D": 24}
+        for letter, width in widths.items():
+            notes.column_dimensions[letter].width = width
+        notes.append([_("列名"), _("是否必填"), _("填写要求"), _("示例")])
+        for cell in notes[1]:
+            cell.font = Font(bold=True)
+            cell.fill = header_fill
+        for item in self.column_help():
+            notes.append([item["label"], _("必填") if item["required"] else _("选填"), item["description"],
+                          item["example"]])
+        notes.append([])
+        notes.append([_("说明")])
+        notes.cell(row=notes.max_row, column=1).font = Font(bold=True)
+        for number, text in enumerate(self.general_instructions(), start=1):
+            notes.append([f"{number}.", "", text])
+        for row in notes.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return buffer.getvalue()
+
+    def _example_cell(self, column: ImportColumn):
+        value = column.example
+        if getattr(column.parser, "text_format", False):
+            return display(value)
+        return value if isinstance(value, (int, float, Decimal, dt.date)) else display(value)
+
+    def template_filename(self) -> str:
+        return _("%(label)s导入模板.xlsx") % {"label": self.get_label()}
+
+    def template_response(self) -> HttpResponse:
+        return xlsx_download(self.template_bytes(), self.template_filename())
+
+
+def xlsx_download(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+# Error reports kept for download ----------------------------------------------------------------
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def report_dir(user) -> Path:
+    base = import_setting("REPORT_DIR") or Path(getattr(settings, "VAR_DIR", tempfile.gettempdir())) / "imports" / "reports"
+    return Path(base) / str(user.pk)
+
+
+def save_error_report(result: ImportResult, user) -> str:
+    """Keep the error report for ``user`` (private directory, not served); returns its token."""
+    folder = report_dir(user)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - import_setting("REPORT_HOURS") * 3600
+    for old in folder.glob("*.xlsx"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+    token = uuid.uuid4().hex
+    (folder / f"{token}.xlsx").write_bytes(result.error_report())
+    return token
+
+
+def error_report_path(user, token: str) -> Path | None:
+    if not _TOKEN.match(token or ""):
+        return None
+    path = report_dir(user) / f"{token}.xlsx"
+    return path if path.is_file() else None
+
+
+# Views ------------------------------------------------------------------------------------------
+
+
+class ImportForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(label=gettext_lazy("导入文件"), help_text=gettext_lazy("支持 .xlsx 和 .csv 文件。"))
+
+    def __init__(self, *args, max_bytes: int, **kwargs):
+        self.max_bytes = max_bytes
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = file_extension(upload.name)
+        if extension == ".xls":
+            raise ValidationError(_("不支持 Excel 97-2003（.xls）格式，请在 Excel 中另存为 .xlsx 后再上传。"))
+        if extension not in SUPPORTED_EXTENSIONS:
+            raise ValidationError(_("只能上传 .xlsx 或 .csv 文件（当前文件：%(name)s）。") % {"name": upload.name})
+        if upload.size > self.max_bytes:
+            raise ValidationError(_("文件过大（%(size).1f MB），网页上传不能超过 %(max)d MB。") % {
+                "size": upload.size / 1024 / 1024, "max": self.max_bytes // (1024 * 1024)})
+        return upload
+
+
+class ImportView(ScopedViewMixin, View):
+    """The upload page of an importer: instructions, template link, upload form, error table.
+
+    Subclasses set ``model``, ``importer_class``, ``template_url_name`` and ``success_url``.
+    """
+
+    action = "import"
+    importer_class: type[Importer] = None
+    template_name = "core/import.html"
+    template_url_name = ""
+    success_url = ""
+    success_message = gettext_lazy("已成功导入 %(count)d 条记录。")
+
+    def get_importer(self) -> Importer:
+        return self.importer_class(self.request.user)
+
+    def max_upload_bytes(self) -> int:
+        return int(import_setting("MAX_UPLOAD_MB") * 1024 * 1024)
+
+    def get_form(self, data=None, files=None) -> ImportForm:
+        return ImportForm(data, files, max_bytes=self.max_upload_bytes())
+
+    def get(self, request, *args, **kwargs):
+        if "report" in request.GET:
+            return self.error_report_response(request.GET["report"])
+        return self.render(self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(form)
+        upload = form.cleaned_data["file"]
+        result = self.get_importer().run(upload, upload.name)
+        if result.committed:
+            messages.success(request, self.get_success_message(result))
+            return HttpResponseRedirect(resolve_url(self.success_url))
+        token = save_error_report(result, request.user)
+        return self.render(self.get_form(), result=result, report_token=token)
+
+    def get_success_message(self, result: ImportResult) -> str:
+        return str(self.success_message) % {"count": result.created, "file": result.filename}
+
+    def error_report_response(self, token: str):
+        path = error_report_path(self.request.user, token)
+        if path is None:
+            raise Http404(_("错误报告不存在或已过期，请重新上传文件。"))
+        name = _("%(label)s导入错误报告.xlsx") % {"label": self.get_importer().get_label()}
+        return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+
+    def get_title(self, importer: Importer) -> str:
+        return _("导入%(label)s") % {"label": importer.get_label()}
+
+    def render(self, form, result: ImportResult | None = None, report_token: str = ""):
+        importer = self.get_importer()
+        shown = import_setting("ERRORS_SHOWN")
+        context = {
+            "title": self.get_title(importer),
+            "breadcrumbs": self.get_breadcrumbs(),
+            "opts": self.model._meta,
+            "form": form,
+            "importer": importer,
+            "columns": importer.column_help(),
+            "instructions": importer.general_instructions(),
+            "template_url": resolve_url(self.template_url_name) if self.template_url_name else "",
+            "result": result,
+            "errors": result.errors[:shown] if result else [],
+            "errors_hidden": (result.error_count - min(shown, len(result.errors))) if result else 0,
+            "report_url": f"{self.request.path}?report={report_token}" if report_token else "",
+        }
+        return render(self.request, self.template_name, context)
+
+
+class ImportTemplateView(ScopedViewMixin, View):
+    """Downloads the importer's template (.xlsx)."""
+
+    action = "import"
+    importer_class: type[Importer] = None
+
+    def get(self, request, *args, **kwargs):
+        return self.importer_class(request.user).template_response()
