@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+from .senders import configured_senders
+
+log = logging.getLogger("jiguan.notifications")
+
+
+def notify(*, recipients, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """Create in-app notifications (one INSERT) and hand them to the outbound senders after commit,
+    so a rolled-back transaction never announces anything."""
+    unique = {u.pk: u for u in recipients if u is not None and u.pk}
+    rows = Notification.objects.bulk_create([
+        Notification(recipient_id=pk, title=title[:200], body=body[:1000], url=url[:300]) for pk in unique])
+
+    def deliver():
+        for sender in configured_senders():
+            for row in rows:
+                try:
+                    sender.send(row)
+                except Exception:  # noqa: BLE001 - a gateway failure must not break the caller
+                    log.exception("sender %s failed for notification %s", sender, row.pk)
+
+    transaction.on_commit(deliver)
+    return rows
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(*, user, ids=None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
