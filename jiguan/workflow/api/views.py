@@ -1,0 +1,161 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from jiguan.audit import services as audit
+from jiguan.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, require_in_scope
+from jiguan.core.rest import Conflict
+from jiguan.core.services import generic_create, generic_update
+
+from .. import filters, services
+from ..models import ApprovalRequest, Flow, FlowStep
+from . import serializers
+
+
+class FlowViewSet(ScopedModelViewSet):
+    """Approval flows configured for a unit and its subtree."""
+
+    queryset = Flow.objects.all()
+    serializer_class = serializers.FlowSerializer
+    filterset_class = filters.FlowFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit").prefetch_related("steps")
+
+    def perform_create(self, serializer):
+        require_in_scope(self.request.user, Flow, "add", serializer.validated_data["unit"])
+        serializer.instance = generic_create(Flow(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = generic_update(serializer.instance, serializer.validated_data)
+
+
+class FlowStepViewSet(ScopedModelViewSet):
+    """Steps of approval flows."""
+
+    queryset = FlowStep.objects.all()
+    serializer_class = serializers.FlowStepSerializer
+    filterset_class = filters.FlowStepFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def optimize(self, queryset):
+        return queryset.select_related("flow")
+
+    def perform_create(self, serializer):
+        require_in_scope(self.request.user, FlowStep, "add", serializer.validated_data["flow"].unit)
+        serializer.instance = generic_create(FlowStep(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        serializer.instance = generic_update(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            audit.record_delete(instance, audit.snapshot(instance))
+            instance.delete()
+
+
+class ApprovalRequestViewSet(ScopedReadOnlyViewSet):
+    """Approval requests visible to the caller (data scope, own, participated, routed to them).
+    ``?todo=true`` lists those waiting for the caller; ``?mine=true`` the caller's own."""
+
+    queryset = ApprovalRequest.objects.all()
+    serializer_class = serializers.ApprovalRequestSerializer
+    filterset_class = filters.RequestFilter
+    require_model_permission = False
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApprovalRequest.objects.none()
+        user = self.request.user
+        if self.request.query_params.get("todo") == "true":
+            queryset = ApprovalRequest.objects.todo_for(user)
+        elif self.request.query_params.get("mine") == "true":
+            queryset = ApprovalRequest.objects.filter(applicant=user)
+        else:
+            queryset = ApprovalRequest.objects.restrict(user, "view")
+        return queryset.select_related("current_step").prefetch_related("actions__actor")
+
+    @extend_schema(parameters=[
+        OpenApiParameter("todo", bool, description="only requests waiting for the caller"),
+        OpenApiParameter("mine", bool, description="only the caller's own requests")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _decide(self, request, verb):
+        try:
+            req = self.get_object()
+        except Http404:
+            pk = str(self.kwargs.get("pk", ""))
+            gone = ApprovalRequest.objects.filter(pk=pk).first() if pk.isdigit() else None
+            if gone is not None and services.was_approver(request.user, gone):
+                raise Conflict(services.StaleRequest.message) from None  # another approver decided first
+            raise
+        body = serializers.DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        common = {"request": req, "actor": request.user}
+        try:
+            if verb == "approve":
+                services.request_approve(**common, comment=data.get("comment", ""),
+                                         expected_version=data.get("version"))
+            elif verb == "reject":
+                services.request_reject(**common, comment=data.get("comment", ""),
+                                        expected_version=data.get("version"))
+            elif verb == "return":
+                services.request_return(**common, comment=data.get("comment", ""),
+                                        expected_version=data.get("version"))
+            elif verb == "delegate":
+                if not data.get("delegate_to"):
+                    raise ValidationError({"delegate_to": _("请选择转办对象。")})
+                services.request_delegate(**common, to_user=data["delegate_to"], comment=data.get("comment", ""),
+                                          expected_version=data.get("version"))
+            elif verb == "withdraw":
+                services.request_withdraw(**common, comment=data.get("comment", ""))
+            elif verb == "submit":
+                services.request_submit(**common)
+        except services.StaleRequest as exc:
+            raise Conflict(exc.message) from None
+        req.refresh_from_db()
+        return Response(serializers.ApprovalRequestSerializer(req).data)
+
+    @extend_schema(request=serializers.DecisionSerializer, responses=serializers.ApprovalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve the current step (409 if someone acted first)."""
+        return self._decide(request, "approve")
+
+    @extend_schema(request=serializers.DecisionSerializer, responses=serializers.ApprovalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject (comment required)."""
+        return self._decide(request, "reject")
+
+    @extend_schema(request=serializers.DecisionSerializer, responses=serializers.ApprovalRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_for_changes(self, request, pk=None):
+        """Return to the applicant for changes (comment required)."""
+        return self._decide(request, "return")
+
+    @extend_schema(request=serializers.DecisionSerializer, responses=serializers.ApprovalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def delegate(self, request, pk=None):
+        """Hand the current step to another eligible approver."""
+        return self._decide(request, "delegate")
+
+    @extend_schema(request=serializers.DecisionSerializer, responses=serializers.ApprovalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw (applicant only)."""
+        return self._decide(request, "withdraw")
+
+    @extend_schema(request=serializers.DecisionSerializer, responses=serializers.ApprovalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit a draft or resubmit a returned request (applicant only)."""
+        return self._decide(request, "submit")
