@@ -47,3 +47,12 @@ def client_for():
 @pytest.fixture
 def api_client_for():
     return _api_client_for
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Login counters for unknown usernames live in the cache: every test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

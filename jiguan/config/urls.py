@@ -8,6 +8,9 @@ from jiguan.org import views as org_views
 api_v1 = [
     path("", include("jiguan.org.api.urls")),
     path("", include("jiguan.audit.api.urls")),
+    path("", include("jiguan.notifications.api.urls")),
+    path("", include("jiguan.workflow.api.urls")),
+    path("", include("jiguan.standards.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
@@ -22,6 +25,9 @@ urlpatterns = [
     path("switch-unit/", org_views.switch_unit_view, name="switch_unit"),
     path("org/", include("jiguan.org.urls")),
     path("audit/", include("jiguan.audit.urls")),
+    path("notifications/", include("jiguan.notifications.urls")),
+    path("workflow/", include("jiguan.workflow.urls")),
+    path("standards/", include("jiguan.standards.urls")),
     path("api/v1/", include(api_v1)),
 ]
 
