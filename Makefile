@@ -8,7 +8,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test test-pg test-browser lint schema check-schema migrations-check static install install-test clean bench
+.PHONY: demo test test-pg test-browser lint schema check-schema migrations-check static install install-test clean
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; sys.exit("Jiguan needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -61,11 +61,9 @@ schema: install
 	$(PY) manage.py spectacular --file docs/api/openapi.yaml --validate --fail-on-warn
 
 check-schema: install
+	mkdir -p var
 	$(PY) manage.py spectacular --file var/openapi.yaml --validate --fail-on-warn
 	diff -u docs/api/openapi.yaml var/openapi.yaml && echo "OpenAPI document is up to date"
-
-bench: install
-	$(PY) -m bench $(if $(SCALE),--scale $(SCALE),)
 
 clean:
 	rm -rf $(VENV) node_modules jiguan/static/vendor var/static
