@@ -166,6 +166,13 @@ def new_page(browser, live_server, transactional_db, traffic):
 
     yield factory
     for context in contexts:
+        # Let the pages finish what they asked for before the database is flushed: a request still
+        # in the live server during teardown (SQLite shares one connection) breaks the next test.
+        for open_page in context.pages:
+            try:
+                open_page.wait_for_load_state("networkidle", timeout=5_000)
+            except Exception:  # noqa: BLE001 - a page that never settles is closed all the same
+                pass
         context.close()
     problems = traffic.problems()
     if problems:
