@@ -7,7 +7,9 @@ Old versions are never edited or deleted, so a calculation dated before a change
 value (``selectors.standard_value``).
 
 Values change only through a ``StandardChangeRequest``, routed through the approval-flow engine
-(business type ``standards.change``): approval creates the next version (``services``).
+(business type ``standards.change``): approval creates the next version (``services``). A change
+request proposes one key (kind ``single``) or, when made by a spreadsheet import (kind ``import``),
+many keys of one table: its rows are ``StandardChangeItem``s, all approved (or not) together.
 
 Values: ``value`` is the main number (a life in years, a price cap, an area, a factor); ``value2`` a
 second number where a standard has two (vehicle price cap *and* engine displacement, a range's
@@ -16,7 +18,7 @@ maximum, a configuration standard's minimum life). The table names both (``value
 ``unit2``). Rare extra typed values go into ``attrs`` (a flat JSON object of numbers/strings, e.g.
 ``{"pages": 300000}`` for a copier's page life), shown as "name: value" pairs.
 
-All three models are shared configuration of the tenant: ``scope_global = True``.
+All four models are shared configuration of the tenant: ``scope_global = True``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -186,8 +189,17 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+class RequestKind(models.TextChoices):
+    SINGLE = "single", _("单个条目")
+    IMPORT = "import", _("批量导入")
+
+
 class StandardChangeRequest(TimeStampedModel):
-    """A proposal to add a key or a new version of a key.
+    """A proposal to add a key or a new version of a key (kind ``single``), or a batch of such
+    proposals for one table made by a spreadsheet import (kind ``import``): one file, one approval.
+    A batch keeps its rows in ``items`` (``StandardChangeItem``); its own key, value and source
+    fields stay blank, ``name`` summarises it, and ``new_count``/``changed_count`` count the items
+    (``unchanged_count``: rows of the file identical to the version in force, not proposed).
 
     Submitting starts an approval request of the workflow engine (business type
     ``standards.change``, routed from the requester's unit); nobody decides here. When the request
@@ -200,7 +212,8 @@ class StandardChangeRequest(TimeStampedModel):
 
     table = models.ForeignKey(StandardTable, verbose_name=_("标准表"), on_delete=models.PROTECT,
                               related_name="change_requests")
-    key = models.CharField(_("键"), max_length=64)
+    kind = models.CharField(_("申请类型"), max_length=16, choices=RequestKind.choices, default=RequestKind.SINGLE)
+    key = models.CharField(_("键"), max_length=64, blank=True)  # blank: a batch's keys are on its items
     base_entry = models.ForeignKey(StandardEntry, verbose_name=_("变更前版本"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+",
                                    help_text=_("提出申请时的现行版本；新增键时为空。"))
@@ -211,11 +224,17 @@ class StandardChangeRequest(TimeStampedModel):
     value2 = models.DecimalField(_("第二数值"), max_digits=20, decimal_places=6, null=True, blank=True)
     unit2 = models.CharField(_("第二数值单位"), max_length=20, blank=True)
     attrs = models.JSONField(_("其他属性"), default=dict, blank=True)
-    source = models.CharField(_("依据文件"), max_length=300)
-    confidence = models.CharField(_("可信度"), max_length=1, choices=Confidence.choices)
+    source = models.CharField(_("依据文件"), max_length=300, blank=True)
+    confidence = models.CharField(_("可信度"), max_length=1, choices=Confidence.choices, blank=True)
     note = models.TextField(_("备注"), blank=True)
     effective_from = models.DateField(_("生效日期"))
     reason = models.TextField(_("变更理由"))
+    import_file = models.CharField(_("导入文件"), max_length=255, blank=True)
+    import_sha256 = models.CharField(_("导入文件 SHA-256"), max_length=64, blank=True)
+    new_count = models.PositiveIntegerField(_("新增条目数"), default=0)
+    changed_count = models.PositiveIntegerField(_("修改条目数"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化行数"), default=0,
+                                                  help_text=_("导入文件中与现行版本完全相同、未列入申请的行数。"))
     status = models.CharField(_("状态"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                      related_name="+")
@@ -243,15 +262,91 @@ class StandardChangeRequest(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
+        if self.is_import:
+            return _("%(table)s · 批量导入变更申请 #%(id)s") % {"table": self.table.name, "id": self.pk or "—"}
         return _("%(table)s · %(key)s 变更申请 #%(id)s") % {"table": self.table.name, "key": self.key,
                                                         "id": self.pk or "—"}
+
+    def clean(self):
+        super().clean()
+        if self.kind == RequestKind.SINGLE:
+            # A single proposal names its key, source and confidence; a batch has them on its items.
+            blank = {name: self._meta.get_field(name).error_messages["blank"]
+                     for name in ("key", "source", "confidence") if not getattr(self, name)}
+            if blank:
+                raise ValidationError(blank)
 
     def get_absolute_url(self) -> str:
         return reverse("standards:request_detail", args=[self.pk])
 
     @property
+    def is_import(self) -> bool:
+        return self.kind == RequestKind.IMPORT
+
+    @property
+    def item_count(self) -> int:
+        return self.new_count + self.changed_count
+
+    @property
     def is_open(self) -> bool:
         return self.status in (RequestStatus.DRAFT, RequestStatus.PENDING)
+
+    @property
+    def plain_value(self) -> Decimal | None:
+        return plain_decimal(self.value)
+
+    @property
+    def plain_value2(self) -> Decimal | None:
+        return plain_decimal(self.value2)
+
+
+class StandardChangeItem(models.Model):
+    """One proposed row of an imported change request (kind ``import``): the complete proposed
+    content of a key, and the version it was compared with (``base_entry``; null for a new key).
+    Written once, when the file is imported; on approval each item becomes a new version
+    (``resulting_entry``), all in one set-based write (``services``)."""
+
+    scope_global = True  # read through its change request, which is tenant-wide
+
+    change_request = models.ForeignKey(StandardChangeRequest, verbose_name=_("变更申请"), on_delete=models.CASCADE,
+                                       related_name="items")
+    row_number = models.PositiveIntegerField(_("行号"), help_text=_("导入文件中的行号。"))
+    key = models.CharField(_("键"), max_length=64)
+    base_entry = models.ForeignKey(StandardEntry, verbose_name=_("变更前版本"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+",
+                                   help_text=_("导入时该键的现行版本；新增键时为空。"))
+    parent_key = models.CharField(_("上级键"), max_length=64, blank=True)
+    name = models.CharField(_("名称"), max_length=200)
+    value = models.DecimalField(_("数值"), max_digits=20, decimal_places=6, null=True, blank=True)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    value2 = models.DecimalField(_("第二数值"), max_digits=20, decimal_places=6, null=True, blank=True)
+    unit2 = models.CharField(_("第二数值单位"), max_length=20, blank=True)
+    attrs = models.JSONField(_("其他属性"), default=dict, blank=True)
+    source = models.CharField(_("依据文件"), max_length=300)
+    confidence = models.CharField(_("可信度"), max_length=1, choices=Confidence.choices)
+    note = models.TextField(_("备注"), blank=True)
+    sort_order = models.IntegerField(_("排序"), default=0)
+    resulting_entry = models.OneToOneField(StandardEntry, verbose_name=_("生成的版本"), null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="change_item")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("标准变更条目")
+        verbose_name_plural = _("标准变更条目")
+        ordering = ["change_request", "row_number"]
+        default_permissions = ()  # seen and decided through the change request
+        constraints = [
+            models.UniqueConstraint(fields=["change_request", "key"], name="standards_item_key"),
+        ]
+        indexes = [models.Index(fields=["key"], name="standards_item_by_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}"
+
+    @property
+    def is_new(self) -> bool:
+        return self.base_entry_id is None
 
     @property
     def plain_value(self) -> Decimal | None:

@@ -12,15 +12,24 @@ here: the approvers decide on the approval request (我的待办, /workflow/requ
 workflow API) and the engine calls ``change_request_outcome`` after the decision has committed.
 Every state change of the change request is one conditional UPDATE (``WHERE status IN (...)``), so
 an outcome applied twice, or a withdrawal racing an outcome, cannot both succeed.
+
+A spreadsheet import (``jiguan.standards.imports``) proposes many keys of one table at once: it
+creates ONE change request of kind ``import`` whose rows are ``StandardChangeItem``s
+(``change_import_create``), submitted to the same flow. Its approval writes every row as a new
+version set-based (one UPDATE closes the versions it replaces, ``bulk_create`` adds the new ones),
+all or nothing.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +42,14 @@ from jiguan.workflow import services as workflow
 from jiguan.workflow.models import ActionKind, ApproverRelation, Flow, FlowStep
 
 from .apps import BUSINESS_TYPE
-from .models import RequestStatus, StandardChangeRequest, StandardEntry, StandardTable
+from .models import (
+    RequestKind,
+    RequestStatus,
+    StandardChangeItem,
+    StandardChangeRequest,
+    StandardEntry,
+    StandardTable,
+)
 from .selectors import latest_version
 
 REQUEST_PERMISSION = "standards.add_standardchangerequest"
@@ -131,6 +147,89 @@ def change_request_create(*, requested_by, table: StandardTable, key: str, effec
     return request
 
 
+# Imported batches ----------------------------------------------------------------------------------
+
+IMPORT_CHUNK_SIZE = 2000  # rows per bulk_create
+STALE_KEYS_SHOWN = 10
+
+
+def _chunks(items: Iterable, size: int):
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _stale_message(keys: list[str], template: str) -> str:
+    shown = "、".join(keys[:STALE_KEYS_SHOWN]) + ("……" if len(keys) > STALE_KEYS_SHOWN else "")
+    return template % {"n": len(keys), "keys": shown}
+
+
+def stale_items(change_request: StandardChangeRequest):
+    """Items of a batch that no longer apply as proposed: the key has a newer version than the one
+    the row was compared with, or a new key exists meanwhile, or the current version starts on or
+    after the request's date. One query (its rows)."""
+    keys = StandardEntry.objects.filter(table_id=change_request.table_id).values("key")
+    return change_request.items.filter(
+        Q(base_entry__effective_to__isnull=False) | Q(base_entry__effective_from__gte=change_request.effective_from)
+        | Q(base_entry__isnull=True, key__in=keys))
+
+
+def _check_items_current(change_request: StandardChangeRequest, template: str) -> None:
+    stale = list(stale_items(change_request).order_by("row_number").values_list("key", flat=True))
+    if stale:
+        raise ValidationError(_stale_message(stale, template))
+
+
+def import_summary(filename: str, new: int, changed: int) -> str:
+    """The ``name`` of a batch, shown in lists: "导入 gbt14885.xlsx：新增 48 条，修改 2 条"."""
+    return (_("导入 %(file)s：新增 %(new)d 条，修改 %(changed)d 条") % {
+        "file": filename or _("文件"), "new": new, "changed": changed})[:200]
+
+
+@transaction.atomic
+def change_import_create(*, requested_by, table: StandardTable, effective_from: date, reason: str,
+                         items: Iterable[StandardChangeItem], unchanged: int = 0, filename: str = "",
+                         sha256: str = "", chunk_size: int = IMPORT_CHUNK_SIZE) -> StandardChangeRequest:
+    """ONE change request (kind ``import``) for the proposed rows of an imported file, submitted to
+    the approval flow at once. ``items`` are unsaved ``StandardChangeItem``s (no change request yet)
+    as the importer validated and completed them: every proposal field filled in, ``base_entry``
+    the key's version in force (None for a new key), ``effective_from`` after it. ``unchanged`` is
+    the number of rows identical to the version in force (not proposed). Written set-based:
+    ``bulk_create`` in chunks. One ``import`` audit record (file, SHA-256, counts), then the
+    submission's records. Without a configured flow the engine's ValidationError propagates and
+    nothing is saved."""
+    if not requested_by.has_perm(REQUEST_PERMISSION):
+        raise PermissionDenied(_("您没有提出数据标准变更申请的权限。"))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写变更理由。")})
+    filename = (filename or "")[:255]
+    request = StandardChangeRequest(
+        kind=RequestKind.IMPORT, table=table, key="", name=import_summary(filename, 0, 0),
+        effective_from=effective_from, reason=reason.strip(), requested_by=requested_by,
+        requester_unit=getattr(requested_by, "unit", None), import_file=filename, import_sha256=sha256,
+        unchanged_count=unchanged)
+    request.full_clean(exclude=["requested_by", "requester_unit", "base_entry", "resulting_entry"])
+    request.save()
+    new = changed = 0
+    for chunk in _chunks(items, chunk_size):
+        for item in chunk:
+            item.change_request = request
+            new, changed = (new + 1, changed) if item.base_entry_id is None else (new, changed + 1)
+        StandardChangeItem.objects.bulk_create(chunk, batch_size=chunk_size)
+    if new + changed == 0:
+        raise ValidationError(_("文件中没有需要变更的条目，未生成变更申请。"))
+    request.name = import_summary(filename, new, changed)
+    request.new_count, request.changed_count = new, changed
+    StandardChangeRequest.objects.filter(pk=request.pk).update(name=request.name, new_count=new,
+                                                               changed_count=changed)
+    audit.record(Action.IMPORT, request, message=_("导入%(table)s：新增 %(new)d 条，修改 %(changed)d 条，"
+                                                   "%(same)d 行与现行版本相同，文件：%(file)s") % {
+        "table": table.name, "new": new, "changed": changed, "same": unchanged, "file": filename},
+        after={"file": filename, "sha256": sha256, "rows": new + changed + unchanged, "new": new,
+               "changed": changed, "unchanged": unchanged, "effective_from": effective_from})
+    return change_request_submit(change_request=request, user=requested_by)
+
+
 class StateConflict(ValidationError):
     """The request is no longer in the state the action needs (someone else acted first)."""
 
@@ -150,12 +249,12 @@ def _transition(change_request: StandardChangeRequest, *, from_states, to_state:
         "status": fresh.get_status_display()})
 
 
-def _state_record(change_request: StandardChangeRequest, before_status: str, message: str) -> None:
+def _state_record(change_request: StandardChangeRequest, before_status: str, message: str, **after) -> None:
     change_request.refresh_from_db()
     audit.record(Action.STATE, change_request, before={"status": before_status},
                  after={"status": change_request.status, "decided_by": change_request.decided_by_id,
                         "decision_comment": change_request.decision_comment,
-                        "resulting_entry": change_request.resulting_entry_id},
+                        "resulting_entry": change_request.resulting_entry_id, **after},
                  message=message)
 
 
@@ -168,6 +267,10 @@ def approval_title(change_request: StandardChangeRequest) -> str:
     """The approval request's title, readable in a to-do list:
     "数据标准变更：固定资产最低折旧年限 计算机设备 6→8 年（2027-01-01 起）"."""
     cr, base = change_request, change_request.base_entry
+    if cr.is_import:
+        return _("数据标准变更：%(table)s 批量导入 %(n)d 条（新增 %(new)d 条，修改 %(changed)d 条）（%(date)s 起）") % {
+            "table": cr.table.name, "n": cr.item_count, "new": cr.new_count, "changed": cr.changed_count,
+            "date": cr.effective_from.isoformat()}
     new = cr.plain_value
     if new is None:
         what = cr.name
@@ -187,7 +290,11 @@ def change_request_submit(*, change_request: StandardChangeRequest, user) -> Sta
     ``standards.change``, applicant ``user``) in the same transaction. Without a configured flow
     the engine's ValidationError ("本单位尚未配置…审批流程…") propagates and nothing is submitted."""
     _require_requester(change_request, user)
-    _check_start(change_request.table, change_request.key, change_request.effective_from)
+    if change_request.is_import:
+        _check_items_current(change_request, _(
+            "以下 %(n)d 个键在校验文件之后已有新的版本或已被新增：%(keys)s。请重新上传文件。"))
+    else:
+        _check_start(change_request.table, change_request.key, change_request.effective_from)
     _transition(change_request, from_states=[RequestStatus.DRAFT], to_state=RequestStatus.PENDING,
                 submitted_at=timezone.now())
     _state_record(change_request, RequestStatus.DRAFT, _("提交审批"))
@@ -258,6 +365,60 @@ def _apply_approval(change_request: StandardChangeRequest, user, comment: str) -
     return change_request
 
 
+def _apply_import_approval(change_request: StandardChangeRequest, user, comment: str) -> StandardChangeRequest:
+    """Approve an imported batch: every item becomes a new version starting at the request's
+    ``effective_from`` (version + 1 of the key's current version, or version 1 of a new key), and
+    the versions they replace are closed there. Set-based: a constant number of queries whatever
+    the number of rows (plus the INSERT batches SQLite needs). All or nothing: if any key has
+    changed since the file was imported, nothing is written (the caller's transaction)."""
+    now = timezone.now()
+    _transition(change_request, from_states=[RequestStatus.PENDING], to_state=RequestStatus.APPROVED,
+                decided_by=user, decided_at=now, decision_comment=(comment or "").strip())
+    cr = StandardChangeRequest.objects.select_related("table").get(pk=change_request.pk)
+    # Lock the open (= latest) version of every key of the table, in id order (two batches of one
+    # table never deadlock; no join to the table for the model's default ordering): the versions
+    # this batch closes stay as checked until the commit. A new key that another request adds
+    # meanwhile makes the insert below fail on the unique version number.
+    current = {key: (pk, version, start) for key, pk, version, start in
+               StandardEntry.objects.select_for_update().filter(table=cr.table, effective_to__isnull=True)
+               .order_by("pk").values_list("key", "pk", "version", "effective_from")}
+    items = list(cr.items.order_by("row_number"))
+    stale = [item.key for item in items
+             if current.get(item.key, (None,))[0] != item.base_entry_id
+             or (item.key in current and current[item.key][2] >= cr.effective_from)]
+    if stale:
+        raise ValidationError(_stale_message(stale, _(
+            "以下 %(n)d 个键在提出申请后已有新的版本或已被新增：%(keys)s；新版本未生成。"
+            "请申请人撤回本申请后按最新版本重新导入。")))
+    closed = StandardEntry.objects.filter(
+        pk__in=cr.items.filter(base_entry__isnull=False).values("base_entry_id")).update(
+        effective_to=cr.effective_from)
+    entries = []
+    for item in items:
+        entry = StandardEntry(
+            table=cr.table, key=item.key, effective_from=cr.effective_from, effective_to=None,
+            version=current[item.key][1] + 1 if item.base_entry_id else 1, approved_by=user, approved_at=now,
+            sort_order=item.sort_order, **{name: getattr(item, name) for name in PROPOSAL_FIELDS})
+        # The model's field rules without a query (the items were validated on import, the
+        # uniqueness of the versions is the database's job).
+        entry.full_clean(exclude=["table", "approved_by"], validate_unique=False, validate_constraints=False)
+        entries.append(entry)
+    try:
+        for chunk in _chunks(entries, IMPORT_CHUNK_SIZE):
+            StandardEntry.objects.bulk_create(chunk, batch_size=IMPORT_CHUNK_SIZE)
+    except IntegrityError:
+        raise ValidationError(_("保存新版本时数据库拒绝了数据（可能有其他申请同时修改了相同的键）；新版本未生成。"
+                                "请申请人撤回本申请后按最新版本重新导入。")) from None
+    cr.items.update(resulting_entry=Subquery(StandardEntry.objects.filter(
+        table_id=cr.table_id, key=OuterRef("key"), effective_from=cr.effective_from).values("pk")[:1]))
+    _state_record(change_request, RequestStatus.PENDING,
+                  _("批准：%(table)s 批量导入 %(n)d 条（新增 %(new)d 条，修改 %(changed)d 条）自 %(date)s 起生效") % {
+                      "table": cr.table.name, "n": len(entries), "new": len(entries) - closed, "changed": closed,
+                      "date": cr.effective_from.isoformat()},
+                  entries_created=len(entries), entries_closed=closed)
+    return change_request
+
+
 def _apply_rejection(change_request: StandardChangeRequest, user, comment: str) -> StandardChangeRequest:
     _transition(change_request, from_states=[RequestStatus.PENDING], to_state=RequestStatus.REJECTED,
                 decided_by=user, decided_at=timezone.now(), decision_comment=comment)
@@ -308,7 +469,7 @@ def change_request_outcome(change_request: StandardChangeRequest, outcome: str) 
               "withdrawn": RequestStatus.WITHDRAWN}.get(outcome)
     if target is None:
         raise ValueError(f"unknown outcome: {outcome}")
-    change_request.refresh_from_db(fields=["status"])
+    change_request.refresh_from_db(fields=["status", "kind"])
     if change_request.status == target:
         return  # withdrawn on the change request's page, or a retried hook: already applied
     if outcome == "withdrawn":
@@ -323,7 +484,10 @@ def change_request_outcome(change_request: StandardChangeRequest, outcome: str) 
     if change_request.requested_by_id == user.pk:
         raise PermissionDenied(_("不能审核本人提出的申请。"))
     if outcome == "approved":
-        _apply_approval(change_request, user, comment)
+        if change_request.kind == RequestKind.IMPORT:
+            _apply_import_approval(change_request, user, comment)
+        else:
+            _apply_approval(change_request, user, comment)
     else:
         _apply_rejection(change_request, user, comment)
 

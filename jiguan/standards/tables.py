@@ -106,7 +106,8 @@ class ChangeRequestTable(Table):
     columns = [
         Column("id", gettext_lazy("编号"), link=True),
         Column("table", gettext_lazy("标准表")),
-        Column("key", gettext_lazy("键")),
+        Column("key", gettext_lazy("键"), accessor=lambda r: r.key if not r.is_import else
+               _("批量 %(n)d 条") % {"n": r.item_count}),
         Column("name", gettext_lazy("名称")),
         Column("value", gettext_lazy("拟定数值"), accessor="plain_value"),
         Column("value2", gettext_lazy("拟定第二数值"), accessor="plain_value2"),

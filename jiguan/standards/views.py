@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from jiguan.workflow import services as workflow_services
 from jiguan.workflow.selectors import latest_request
 
 from . import filters, forms, services, tables
-from .models import StandardChangeRequest, StandardEntry, StandardTable
+from .models import StandardChangeItem, StandardChangeRequest, StandardEntry, StandardTable
 from .selectors import key_history
 from .services import REQUEST_PERMISSION
 
@@ -202,7 +203,10 @@ class KeyHistoryView(TableObjectMixin, ScopedViewMixin, View):
         today = timezone.localdate()
         requests = []
         if request.user.has_perm("standards.view_standardchangerequest"):
-            requests = list(StandardChangeRequest.objects.restrict(request.user).filter(table=table, key=key)
+            # Single requests for the key, and imported batches with a row for it.
+            with_key = StandardChangeItem.objects.filter(change_request__table=table, key=key).values("change_request")
+            requests = list(StandardChangeRequest.objects.restrict(request.user).filter(table=table)
+                            .filter(Q(key=key) | Q(pk__in=with_key))
                             .select_related("requested_by", "decided_by").order_by("-created_at")[:20])
         return render(request, "standards/key_history.html", {
             "standard_table": table, "key": key, "versions": versions, "left": left, "right": right,
@@ -273,6 +277,7 @@ class ChangeRequestCreateView(ObjectFormView):
 class ChangeRequestDetailView(ObjectDetailView):
     model = StandardChangeRequest
     template_name = "standards/request_detail.html"
+    ITEMS_PER_PAGE = 100  # rows of an imported batch per page
 
     def optimize(self, queryset):
         return queryset.select_related("table", "requested_by", "requester_unit", "decided_by", "base_entry",
@@ -291,13 +296,74 @@ class ChangeRequestDetailView(ObjectDetailView):
                                                 .order_by("id"))
             context["approval_can_act"] = workflow_services.can_act(self.request.user, approval)
         context["standard_table"] = table
-        context["rows"] = comparison(table, base, cr, skip=("effective_to",))
-        current = StandardEntry.objects.filter(table=table, key=cr.key).order_by("-effective_from").first()
-        context["base_outdated"] = cr.is_open and current is not None and (base is None or current.pk != base.pk)
+        if cr.is_import:
+            context.update(self.item_context(cr))
+        else:
+            context["rows"] = comparison(table, base, cr, skip=("effective_to",))
+            current = StandardEntry.objects.filter(table=table, key=cr.key).order_by("-effective_from").first()
+            context["base_outdated"] = cr.is_open and current is not None and (base is None or current.pk != base.pk)
         context["title"] = str(cr)
         context["breadcrumbs"] = [(STANDARDS, reverse("standards:table_list")),
                                   (_("变更申请"), reverse("standards:request_list")), (f"#{cr.pk}", None)]
         return context
+
+    def item_context(self, cr) -> dict:
+        """The proposed rows of an imported batch, a page at a time, each field with the value of
+        the version it changes (before → after); ``?change=new|changed`` narrows the list."""
+        items = cr.items.select_related("base_entry", "resulting_entry").order_by("row_number")
+        change = self.request.GET.get("change", "")
+        if change == "new":
+            items = items.filter(base_entry__isnull=True)
+        elif change == "changed":
+            items = items.filter(base_entry__isnull=False)
+        page = Paginator(items, self.ITEMS_PER_PAGE).get_page(self.request.GET.get("page"))
+        table = cr.table
+        columns = item_columns(table, page.object_list)
+        return {
+            "item_page": page, "item_change": change, "item_columns": columns,
+            "item_rows": [{"item": item, "cells": item_cells(item, columns)} for item in page.object_list],
+            "stale_count": services.stale_items(cr).count() if cr.is_open else 0,
+        }
+
+
+ITEM_FIELDS = [("name", gettext_lazy("名称")), ("parent_key", gettext_lazy("上级键")), ("value", None),
+               ("value2", None), ("source", gettext_lazy("依据文件")), ("confidence", gettext_lazy("可信度")),
+               ("note", gettext_lazy("备注"))]
+
+
+def item_columns(table: StandardTable, items) -> list[tuple[str, str]]:
+    """The fields shown for a batch's rows: the table's (a value column when the table names a
+    value, or when a row of the page has one)."""
+    labels = {"value": table.value_label or _("数值"), "value2": table.value2_label or _("第二数值")}
+    shown = []
+    for name, label in ITEM_FIELDS:
+        if name == "parent_key" and not table.hierarchical:
+            continue
+        if name in ("value", "value2") and not (
+                getattr(table, f"{name}_label") or any(getattr(i, name) is not None for i in items)):
+            continue
+        shown.append((name, labels.get(name, label)))
+    return shown
+
+
+def _item_value(obj, name):
+    if name == "value":
+        return tables.with_unit(obj.value, obj.unit)
+    if name == "value2":
+        return tables.with_unit(obj.value2, obj.unit2)
+    return getattr(obj, name) or None
+
+
+def item_cells(item: StandardChangeItem, columns) -> list[dict]:
+    """Per shown field: the proposed value, the current version's and whether they differ."""
+    base = item.base_entry
+    cells = []
+    for name, _label in columns:
+        after = _item_value(item, name)
+        before = _item_value(base, name) if base is not None else None
+        cells.append({"name": name, "after": after, "before": before,
+                      "changed": base is not None and (before or None) != (after or None)})
+    return cells
 
 
 class ChangeRequestActionView(ScopedViewMixin, View):

@@ -63,7 +63,8 @@ class StandardChangeRequestSerializer(serializers.ModelSerializer):
                   "resulting_entry", "created_at", "approval_request", "approval_status", "submit"]
         read_only_fields = ["base_entry", "status", "requested_by", "requester_unit", "submitted_at", "decided_by",
                             "decided_at", "decision_comment", "resulting_entry", "created_at"]
-        extra_kwargs = {"parent_key": {"required": False}, "unit": {"required": False},
+        extra_kwargs = {"key": {"required": True, "allow_blank": False},  # blank only on imported batches
+                        "parent_key": {"required": False}, "unit": {"required": False},
                         "unit2": {"required": False}, "note": {"required": False}, "attrs": {"required": False},
                         "value": {"required": False}, "value2": {"required": False}}
         list_serializer_class = ChangeRequestListSerializer

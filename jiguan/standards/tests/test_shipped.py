@@ -122,4 +122,6 @@ def test_table_list(users, client_for):
     assert tables["acquisition_method"].entries_in_force == 5
     assert "新建" not in response.content.decode()  # staff cannot add tables
     response = client_for(users["staff"]).get("/standards/", {"q": "depreciation"})
-    assert [row["object"].code for row in response.context["rows"]] == ["depreciation_life"]
+    codes = [row["object"].code for row in response.context["rows"]]
+    # The search narrows the list (other modules may ship tables whose code matches too).
+    assert "depreciation_life" in codes and all("depreciation" in code for code in codes)
