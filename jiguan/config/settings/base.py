@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jiguan.notifications",
     "jiguan.workflow",
     "jiguan.standards",
+    "jiguan.assets",
 ]
 
 MIDDLEWARE = [
@@ -200,7 +201,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # One name per shared choice set (OrgKind is used by org units and by workflow steps).
-    "ENUM_NAME_OVERRIDES": {"OrgKindEnum": "jiguan.org.models.OrgKind"},
+    "ENUM_NAME_OVERRIDES": {"OrgKindEnum": "jiguan.org.models.OrgKind",
+                            "ApprovalStatusEnum": "jiguan.workflow.models.RequestStatus",
+                            "AssetStatusEnum": "jiguan.assets.models.AssetStatus",
+                            "AssetDocumentStatusEnum": "jiguan.assets.models.DocStatus"},
 }
 
 LOGGING = {
@@ -209,8 +213,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # fontTools reports every table it subsets (asset label PDFs) at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# The address people reach the site at (scheme and host, e.g. https://jiguan.example.gov.cn), for
+# links that leave the browser: the QR codes printed on asset labels. Empty: the request's own host.
+JIGUAN_PUBLIC_URL = os.environ.get("JIGUAN_PUBLIC_URL", "").strip().rstrip("/")
 
 # Notification gateway for email/SMS: deployments plug in their own sender.
 JIGUAN_DEMO_PASSWORD = "Jiguan@2026demo"

@@ -1,0 +1,55 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+VIEW = {"assets.view_asset", "assets.view_assetevent", "assets.view_repairrecord", "assets.view_transfer",
+        "assets.view_transferitem", "assets.view_disposal", "assets.view_disposalitem",
+        "assets.view_configurationrequest", "assets.view_depreciationrun", "assets.view_depreciationentry"}
+MANAGE = VIEW | {
+    "assets.add_asset", "assets.change_asset", "assets.import_asset", "assets.issue_asset", "assets.transfer_asset",
+    "assets.dispose_asset", "assets.depreciate_asset", "assets.report_asset", "assets.add_repairrecord",
+    "assets.add_transfer", "assets.add_disposal", "assets.change_disposal", "assets.add_configurationrequest",
+    "assets.add_depreciationrun", "assets.view_assetsettings",
+}
+
+
+class AssetsConfig(AppConfig):
+    name = "jiguan.assets"
+    label = "assets"
+    verbose_name = _("资产管理")
+
+    def ready(self):
+        from jiguan.core import menu
+        from jiguan.org import roles
+        from jiguan.workflow import registry
+
+        # The asset manager (资产管理员) runs the whole lifecycle within their scope; a unit leader
+        # reads cards and reports of their unit; approvers see requests through the workflow.
+        roles.contribute("asset_manager", MANAGE)
+        roles.contribute("unit_leader", VIEW | {"assets.report_asset"})
+        roles.contribute("system_admin", {"assets.view_assetsettings", "assets.add_assetsettings",
+                                          "assets.change_assetsettings"})
+
+        amount = {"amount": _("金额（元）")}
+        registry.register(registry.BusinessType(
+            code="assets.purchase", label=_("资产配置申请"), model="assets.ConfigurationRequest",
+            on_outcome="jiguan.assets.services.configuration_outcome", fields=amount))
+        registry.register(registry.BusinessType(
+            code="assets.transfer", label=_("资产调拨"), model="assets.Transfer",
+            on_outcome="jiguan.assets.services.transfer_outcome", fields={"amount": _("原值合计（元）")}))
+        registry.register(registry.BusinessType(
+            code="assets.disposal", label=_("资产处置"), model="assets.Disposal",
+            on_outcome="jiguan.assets.services.disposal_outcome", fields={"amount": _("原值合计（元）")}))
+
+        menu.register("assets", _("资产管理"), "box-seam", [
+            menu.MenuItem(_("资产卡片"), "assets:asset_list", "assets.view_asset", "card-list"),
+            menu.MenuItem(_("资产登记"), "assets:asset_create", "assets.add_asset", "plus-square"),
+            menu.MenuItem(_("配置申请"), "assets:configuration_list", "assets.view_configurationrequest", "cart"),
+            menu.MenuItem(_("资产调拨"), "assets:transfer_list", "assets.view_transfer", "arrow-left-right"),
+            menu.MenuItem(_("资产处置"), "assets:disposal_list", "assets.view_disposal", "trash"),
+            menu.MenuItem(_("折旧计提"), "assets:run_list", "assets.view_depreciationrun", "graph-down"),
+            menu.MenuItem(_("资产报表"), "assets:report", "assets.report_asset", "bar-chart"),
+            menu.MenuItem(_("扫码查看"), "assets:scan", "assets.view_asset", "qr-code-scan"),
+            menu.MenuItem(_("资产管理设置"), "assets:settings", "assets.change_assetsettings", "gear"),
+        ], order=200)
+
+        from . import jobs  # noqa: F401 - registers the Celery tasks (autodiscovery looks for tasks.py only)

@@ -1,0 +1,26 @@
+"""Background jobs of the assets app (``jiguan.core.jobs``): they run as the user who started them."""
+
+from __future__ import annotations
+
+from jiguan.core.jobs import job
+
+
+@job
+def depreciation_run(run_id: int, *, progress) -> dict:
+    """Charge one month (``depreciation.run_execute``) for a run created by ``run_start``; the run
+    row holds the progress that the run page polls."""
+    from . import depreciation
+    from .models import DepreciationRun
+
+    run = DepreciationRun.objects.select_related("unit").get(pk=run_id)
+    run = depreciation.run_execute(run, progress=progress)
+    return {"run": run.pk, "entries": run.entry_count, "amount": str(run.amount)}
+
+
+@job
+def asset_import(path: str, filename: str, token: str, *, progress) -> dict:
+    """Import asset cards from a saved upload (``imports.AssetImporter``); the state file that the
+    import page polls is kept by ``imports.run_import_job``. The upload is deleted at the end."""
+    from .imports import run_import_job
+
+    return run_import_job(path, filename, token, progress=progress)

@@ -1,0 +1,256 @@
+"""Read functions of the assets app for reports (资产报表). Pure reads: each returns rows and runs a
+fixed number of queries whatever the number of cards (one grouped query per report plus the names).
+
+Every function takes the requesting user and restricts to their scope for ``assets.report_asset``
+(``restrict(user, "report")``) before narrowing to the chosen unit's subtree with one indexed prefix
+match on the owning unit's path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, IntegerField, Sum, Value
+from django.db.models.functions import ExtractYear, StrIndex, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jiguan.org.models import OrgKind, OrgUnit
+from jiguan.standards.selectors import standard_values
+
+from .depreciation import accumulated_expr, money
+from .models import ZERO, Asset, AssetStatus, Disposal, DisposalItem, DocStatus, period_of
+
+REPORT_PERMISSION = "assets.report_asset"
+CLASS_TABLE = "gbt14885"
+METHOD_TABLE = "disposal_method"
+CLASS_LEVELS = {3: gettext_lazy("门类"), 5: gettext_lazy("大类")}  # characters of the class code a summary groups by
+
+# Row kinds: an ordinary row, a unit's subtotal (小计), the report's total (合计).
+ROW, SUBTOTAL, TOTAL = "row", "subtotal", "total"
+
+
+def _money(value) -> Decimal:
+    """A sum of money to the cent (SQLite returns aggregates of decimals as floats)."""
+    return money(value) if value is not None else ZERO
+
+
+# ---------------------------------------------------------------------------------------------
+# Units: what a user may report on
+# ---------------------------------------------------------------------------------------------
+
+def report_units(user):
+    """Units (above department level) in the user's scope for ``assets.report_asset``, for the
+    unit picker of the reports, in tree order."""
+    scope = user.get_scope(REPORT_PERMISSION)
+    return (OrgUnit.objects.in_scope(scope).filter(is_active=True).exclude(kind=OrgKind.DEPARTMENT)
+            .only("id", "name", "short_name", "kind", "path", "depth", "parent_id", "sort_order").order_by("path"))
+
+
+def default_report_unit(user, prefer_path: str = "") -> OrgUnit | None:
+    """The unit a report opens on: ``prefer_path`` (the unit switcher's unit) when it is in scope,
+    else the root of the user's widest scope (the highest unit they may report on)."""
+    units = report_units(user)
+    if prefer_path:
+        unit = units.filter(path=prefer_path).first()
+        if unit is not None:
+            return unit
+    return units.order_by("depth", "path").first()
+
+
+# ---------------------------------------------------------------------------------------------
+# 资产汇总表: by unit × class at a date
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    count: int = 0
+    quantity: int = 0
+    original_value: Decimal = ZERO
+    accumulated: Decimal = ZERO
+
+    @property
+    def net_value(self) -> Decimal:
+        return self.original_value - self.accumulated
+
+    def add(self, other: Figures) -> None:
+        self.count += other.count
+        self.quantity += other.quantity
+        self.original_value += other.original_value
+        self.accumulated += other.accumulated
+
+
+@dataclass
+class SummaryRow(Figures):
+    kind: str = ROW
+    unit: OrgUnit | None = None
+    unit_name: str = ""
+    class_code: str = ""
+    class_name: str = ""
+
+
+@dataclass
+class Summary:
+    unit: OrgUnit
+    on: date
+    level: int
+    rows: list[SummaryRow] = field(default_factory=list)   # rows and subtotals, then the total last
+    total: SummaryRow = None
+
+
+def _held_on(queryset, on: date):
+    """Cards on the books at the end of day ``on``: acquired by then and not yet disposed of."""
+    queryset = queryset.filter(acquired_on__lte=on).exclude(disposed_on__lte=on)
+    if on >= timezone.localdate():
+        # Nothing is disposed of in the future: the status index narrows the scan too.
+        queryset = queryset.exclude(status=AssetStatus.DISPOSED)
+    return queryset
+
+
+def _class_names(level: int) -> dict[str, str]:
+    """Class code prefix -> name, from GB/T 14885 as in force today (the codes cards carry): the
+    prefix padded with zeros is the class's key (A02 -> A02000000 设备, A0201 -> A02010000 信息化设备)."""
+    entries = standard_values(CLASS_TABLE, timezone.localdate())
+    return {key[:level]: e.name for key, e in entries.items() if key[level:].strip("0") == ""}
+
+
+def asset_summary(user, unit: OrgUnit, on: date, level: int = 3) -> Summary:
+    """资产汇总表 of ``unit``'s subtree at the end of ``on``: one row per (direct child of ``unit``,
+    class), each child's row summing its whole subtree; the unit's own cards form the 本级 row.
+    Columns: cards, quantity, original value, accumulated depreciation at the month of ``on``, net.
+
+    One grouped query: the child is the owning unit's path cut after the first segment below
+    ``unit``'s path (``/1/7/`` + ``42/…`` -> ``/1/7/42/``), the class the first ``level`` characters."""
+    if level not in CLASS_LEVELS:
+        raise ValueError(f"level must be one of {sorted(CLASS_LEVELS)}")
+    start = len(unit.path)
+    rest = Substr("owner_unit__path", start + 1)
+    child_path = Substr("owner_unit__path", 1, Value(start, output_field=IntegerField()) + StrIndex(rest, Value("/")))
+    cards = Asset.objects.restrict(user, "report").filter(owner_unit__path__startswith=unit.path)
+    groups = list(
+        _held_on(cards, on)
+        .values(child=child_path, cls=Substr("class_code", 1, level))
+        .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum("original_value"),
+                  acc=Sum(accumulated_expr(period_of(on))))
+        .order_by("child", "cls"))
+    units = {u.path: u for u in OrgUnit.objects.filter(path__in={g["child"] for g in groups})
+             .only("id", "name", "kind", "path", "sort_order")}
+    names = _class_names(level) if groups else {}
+
+    by_unit: dict[str, list[SummaryRow]] = {}
+    for g in groups:
+        child = units.get(g["child"])
+        if child is None:  # cannot happen: the path came from an existing unit
+            continue
+        label = _("%(name)s（本级）") % {"name": child.name} if child.pk == unit.pk else child.name
+        by_unit.setdefault(g["child"], []).append(SummaryRow(
+            unit=child, unit_name=label, class_code=g["cls"], class_name=names.get(g["cls"], ""),
+            count=g["n"], quantity=g["qty"] or 0, original_value=_money(g["value"]), accumulated=_money(g["acc"])))
+
+    def order(path):
+        child = units[path]
+        return (child.pk != unit.pk, child.sort_order, child.name, child.pk)
+
+    summary = Summary(unit=unit, on=on, level=level)
+    total = SummaryRow(kind=TOTAL, unit_name=_("合计"))
+    for path in sorted(by_unit, key=order):
+        rows = by_unit[path]
+        summary.rows.extend(rows)
+        subtotal = SummaryRow(kind=SUBTOTAL, unit=rows[0].unit, unit_name=rows[0].unit_name,
+                              class_name=_("小计"))
+        for row in rows:
+            subtotal.add(row)
+        if len(rows) > 1:
+            summary.rows.append(subtotal)
+        total.add(subtotal)
+    summary.total = total
+    summary.rows.append(total)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# 状态统计: cards by status
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class StatusRow:
+    kind: str = ROW
+    status: str = ""
+    label: str = ""
+    count: int = 0
+    quantity: int = 0
+    original_value: Decimal = ZERO
+
+
+def status_counts(user, unit: OrgUnit) -> list[StatusRow]:
+    """Cards of ``unit``'s subtree by status, every status in its usual order (zeros included),
+    then the total. One grouped query."""
+    found = {g["status"]: g for g in
+             Asset.objects.restrict(user, "report").filter(owner_unit__path__startswith=unit.path)
+             .values("status").annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum("original_value"))
+             .order_by("status")}
+    rows, total = [], StatusRow(kind=TOTAL, label=_("合计"))
+    for status in AssetStatus:
+        g = found.get(status.value, {})
+        row = StatusRow(status=status.value, label=str(status.label), count=g.get("n", 0),
+                        quantity=g.get("qty") or 0, original_value=_money(g.get("value")))
+        rows.append(row)
+        total.count += row.count
+        total.quantity += row.quantity
+        total.original_value += row.original_value
+    rows.append(total)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# 处置统计: completed disposals by method and year
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class DisposalRow:
+    kind: str = ROW
+    year: int | None = None
+    method: str = ""
+    method_name: str = ""
+    disposals: int = 0
+    count: int = 0
+    original_value: Decimal = ZERO
+    income: Decimal = ZERO
+
+
+def disposal_stats(user, unit: OrgUnit) -> list[DisposalRow]:
+    """Completed disposals of ``unit``'s subtree by year of completion and method: disposals, cards
+    disposed of (lines with ``done``), their original value, and income. Two grouped queries (cards
+    per line, income per disposal, so a disposal's income is not counted once per card)."""
+    scope = user.get_scope(REPORT_PERMISSION)
+    lines = (DisposalItem.objects.in_scope(scope)
+             .filter(done=True, disposal__status=DocStatus.COMPLETED, disposal__unit__path__startswith=unit.path)
+             .values(year=ExtractYear("disposal__completed_on"), method=F("disposal__method"))
+             .annotate(n=Count("pk"), value=Sum("original_value")).order_by())
+    documents = (Disposal.objects.in_scope(scope)
+                 .filter(status=DocStatus.COMPLETED, unit__path__startswith=unit.path)
+                 .values("method", year=ExtractYear("completed_on"))
+                 .annotate(d=Count("pk"), income=Sum("income")).order_by())
+    rows: dict[tuple, DisposalRow] = {}
+    for g in lines:
+        row = rows.setdefault((g["year"], g["method"]), DisposalRow(year=g["year"], method=g["method"]))
+        row.count, row.original_value = g["n"], _money(g["value"])
+    for g in documents:
+        row = rows.setdefault((g["year"], g["method"]), DisposalRow(year=g["year"], method=g["method"]))
+        row.disposals, row.income = g["d"], _money(g["income"])
+    methods = standard_values(METHOD_TABLE, timezone.localdate()) if rows else {}
+    position = {key: i for i, key in enumerate(methods)}
+    for row in rows.values():
+        row.method_name = methods[row.method].name if row.method in methods else row.method
+    result = sorted(rows.values(), key=lambda r: (-(r.year or 0), position.get(r.method, len(position)), r.method))
+    total = DisposalRow(kind=TOTAL, method_name=_("合计"))
+    for row in result:
+        total.disposals += row.disposals
+        total.count += row.count
+        total.original_value += row.original_value
+        total.income += row.income
+    result.append(total)
+    return result

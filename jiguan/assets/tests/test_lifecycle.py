@@ -1,0 +1,248 @@
+"""The lifecycle services: issue/return, change with handover, transfer, disposal, configuration."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from jiguan.assets import services
+from jiguan.assets.models import Asset, AssetEvent, AssetStatus, DisposalItem, DocStatus, EventKind
+from jiguan.audit.models import AuditEvent
+from jiguan.core.context import acting_as
+from jiguan.core.testing import make_user
+from jiguan.workflow import services as workflow
+from jiguan.workflow.models import ApprovalRequest
+from jiguan.workflow.selectors import latest_request
+
+from .conftest import decide
+
+
+@pytest.fixture
+def card(tree, register, users):
+    return register(tree.city_a_agency, actor=users["a_assets"])
+
+
+def kinds(asset):
+    return list(AssetEvent.objects.filter(asset=asset).order_by("id").values_list("kind", flat=True))
+
+
+def test_codes_follow_the_tenant_pattern_and_are_never_reused(tree, register, users):
+    first = register(tree.city_a_agency)
+    batch = register(tree.city_a_agency, count=3)
+    codes = [first.code] + [c.code for c in batch]
+    assert codes == [f"3501002024{n:06d}" for n in range(1, 5)]        # region 350100, year, serial
+    assert len(set(Asset.objects.values_list("code", flat=True))) == 4
+    assert first.name_initials == "tsjsj"                               # 台式计算机
+    assert kinds(first) == [EventKind.REGISTER]
+
+
+def test_issue_return_and_a_change_of_keeper_leave_a_timeline(card, users, tree):
+    holder = make_user("holder", tree.city_a_dept)
+    keeper = make_user("keeper", tree.city_a_agency)
+    with acting_as(users["a_assets"]):
+        services.asset_issue(asset=card, user=holder, department=tree.city_a_dept, location="301 室")
+        services.asset_change(asset=card, keeper=keeper)
+        card = services.asset_return(asset=card)
+    assert card.status == AssetStatus.IDLE and card.user is None
+    assert kinds(card) == [EventKind.REGISTER, EventKind.ISSUE, EventKind.CHANGE, EventKind.HANDOVER, EventKind.RETURN]
+    outsider = make_user("outsider", tree.city_b_agency)
+    with acting_as(users["a_assets"]), pytest.raises(ValidationError) as exc:
+        services.asset_issue(asset=card, user=outsider)
+    assert "使用人须是产权单位" in str(exc.value)
+
+
+def test_value_cannot_be_changed_through_a_plain_change(card, users):
+    with acting_as(users["a_assets"]), pytest.raises(ValidationError) as exc:
+        services.asset_change(asset=card, original_value=Decimal("1"))
+    assert "不能在变更中修改" in str(exc.value)
+
+
+def test_transfer_changes_the_owner_only_after_approval(card, tree, users, leaders, asset_flows,
+                                                        django_capture_on_commit_callbacks):
+    b_user = users["b_assets"]
+    assert not Asset.objects.restrict(b_user).filter(pk=card.pk).exists()
+    with acting_as(users["a_assets"]):
+        transfer = services.transfer_create(from_unit=tree.city_a_agency, to_unit=tree.city_b_agency,
+                                            asset_ids=[card.pk], reason="工作调整", actor=users["a_assets"])
+    card.refresh_from_db()
+    assert card.owner_unit == tree.city_a_agency                         # not before approval
+    assert not Asset.objects.restrict(b_user).filter(pk=card.pk).exists()
+    assert type(transfer).objects.restrict(b_user).filter(pk=transfer.pk).exists()   # the receiver sees the transfer
+    decide(transfer, leaders["leader"], django_capture_on_commit_callbacks)
+    card.refresh_from_db()
+    transfer.refresh_from_db()
+    assert transfer.status == DocStatus.COMPLETED
+    assert card.owner_unit == tree.city_b_agency and card.using_unit == tree.city_b_agency
+    assert Asset.objects.restrict(b_user).filter(pk=card.pk).exists()
+    assert not Asset.objects.restrict(users["a_assets"]).filter(pk=card.pk).exists()
+    assert kinds(card) == [EventKind.REGISTER, EventKind.TRANSFER_REQUESTED, EventKind.TRANSFER]
+    assert AssetEvent.objects.filter(asset=card, kind=EventKind.TRANSFER).get().actor == leaders["leader"]
+
+
+def test_a_rejected_transfer_leaves_the_card_where_it_was(card, tree, users, leaders, asset_flows,
+                                                          django_capture_on_commit_callbacks):
+    with acting_as(users["a_assets"]):
+        transfer = services.transfer_create(from_unit=tree.city_a_agency, to_unit=tree.city_b_agency,
+                                            asset_ids=[card.pk], reason="工作调整", actor=users["a_assets"])
+        with pytest.raises(ValidationError):   # the card is already in an open transfer
+            services.transfer_create(from_unit=tree.city_a_agency, to_unit=tree.county_a_agency,
+                                     asset_ids=[card.pk], reason="again", actor=users["a_assets"])
+    decide(transfer, leaders["leader"], django_capture_on_commit_callbacks, approve=False, comment="不符合规定")
+    card.refresh_from_db()
+    assert card.owner_unit == tree.city_a_agency
+    assert kinds(card)[-1] == EventKind.TRANSFER_CANCELLED
+    with acting_as(users["a_assets"]):    # free again
+        services.transfer_create(from_unit=tree.city_a_agency, to_unit=tree.county_a_agency,
+                                 asset_ids=[card.pk], reason="重新申请", actor=users["a_assets"])
+
+
+def test_disposal_closes_the_card_and_stops_depreciation(card, tree, users, leaders, asset_flows,
+                                                        django_capture_on_commit_callbacks):
+    received = []
+    services.asset_disposed.connect(lambda **kw: received.append(kw["asset_ids"]), weak=False,
+                                    dispatch_uid="test-disposed")
+    try:
+        with acting_as(users["a_assets"]):
+            disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                                reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
+        card.refresh_from_db()
+        assert card.status == AssetStatus.PENDING_DISPOSAL
+        decide(disposal, leaders["leader"], django_capture_on_commit_callbacks)
+    finally:
+        services.asset_disposed.disconnect(dispatch_uid="test-disposed")
+    card.refresh_from_db()
+    assert card.status == AssetStatus.DISPOSED and card.disposed_on is not None
+    assert received == [[card.pk]]
+    stop = card.dep_stop
+    assert card.accumulated_at(stop + 12) == card.accumulated_at(stop)   # no charge after disposal
+    with acting_as(users["a_assets"]), pytest.raises(ValidationError):
+        services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                 reason_code="obsolete", reason="again", actor=users["a_assets"])
+
+
+def test_disposal_rules_from_the_regulation(card, tree, users, asset_flows):
+    with acting_as(users["a_assets"]):
+        with pytest.raises(ValidationError) as exc:
+            services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap", reason="x",
+                                     actor=users["a_assets"])
+        assert "第二十一条" in str(exc.value.message_dict["reason_code"])
+        with pytest.raises(ValidationError) as exc:
+            services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="sale", reason="x",
+                                     actor=users["a_assets"])
+        assert "评估" in str(exc.value.message_dict["valuation"])
+
+
+def test_a_rejected_disposal_restores_the_former_status(card, tree, users, leaders, asset_flows,
+                                                       django_capture_on_commit_callbacks):
+    with acting_as(users["a_assets"]):
+        services.asset_return(asset=services.asset_issue(asset=card, department=tree.city_a_dept))
+        disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                            reason_code="past_life", reason="超期", actor=users["a_assets"])
+    decide(disposal, leaders["leader"], django_capture_on_commit_callbacks, approve=False, comment="仍可使用")
+    card.refresh_from_db()
+    assert card.status == AssetStatus.IDLE
+    assert DisposalItem.objects.filter(asset=card, open=True).count() == 0
+
+
+def test_two_approvals_of_one_disposal_one_disposal_one_refusal(card, tree, users, leaders, asset_flows,
+                                                               django_capture_on_commit_callbacks):
+    with acting_as(users["a_assets"]):
+        disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                            reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
+    request = latest_request(disposal)
+    first = ApprovalRequest.objects.get(pk=request.pk)
+    second = ApprovalRequest.objects.get(pk=request.pk)     # both screens loaded while pending
+    with django_capture_on_commit_callbacks(execute=True), acting_as(leaders["leader"]):
+        workflow.request_approve(request=first, actor=leaders["leader"])
+    with acting_as(leaders["leader2"]), pytest.raises(workflow.StaleRequest) as exc:
+        workflow.request_approve(request=second, actor=leaders["leader2"])
+    assert "已被他人处理" in exc.value.message
+    assert DisposalItem.objects.filter(asset=card, done=True).count() == 1
+    assert AssetEvent.objects.filter(asset=card, kind=EventKind.DISPOSAL).count() == 1
+    services.disposal_outcome(disposal, "approved")                     # a retried hook changes nothing
+    assert AssetEvent.objects.filter(asset=card, kind=EventKind.DISPOSAL).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions: PostgreSQL")
+def test_two_approvers_at_the_same_moment_dispose_once(tree, register, users, leaders, asset_flows):
+    card = register(tree.city_a_agency, actor=users["a_assets"])
+    with acting_as(users["a_assets"]):
+        disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                            reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
+    pk = latest_request(disposal).pk
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def approve(name):
+        try:
+            request = ApprovalRequest.objects.get(pk=pk)
+            barrier.wait(timeout=10)
+            with acting_as(leaders[name], channel="web"):
+                workflow.request_approve(request=request, actor=leaders[name])
+            results[name] = "ok"
+        except workflow.StaleRequest as exc:
+            results[name] = exc.message
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(n,)) for n in ("leader", "leader2")]
+    [t.start() for t in threads]
+    [t.join(timeout=30) for t in threads]
+    assert sorted(results.values()) == sorted(["ok", workflow.StaleRequest.message])
+    card.refresh_from_db()
+    assert card.status == AssetStatus.DISPOSED
+    assert AssetEvent.objects.filter(asset=card, kind=EventKind.DISPOSAL).count() == 1
+    assert AuditEvent.objects.filter(object_type="assets.disposal", action="state").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions: PostgreSQL")
+def test_two_disposal_requests_for_one_card_at_once(tree, register, users, asset_flows):
+    card = register(tree.city_a_agency, actor=users["a_assets"])
+    barrier = threading.Barrier(2)
+    results = []
+
+    def dispose(n):
+        try:
+            barrier.wait(timeout=10)
+            with acting_as(users["a_assets"]):
+                services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                         reason_code="obsolete", reason=f"第{n}次", actor=users["a_assets"])
+            results.append("ok")
+        except ValidationError as exc:
+            results.append(" ".join(exc.messages))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=dispose, args=(n,)) for n in (1, 2)]
+    [t.start() for t in threads]
+    [t.join(timeout=30) for t in threads]
+    assert results.count("ok") == 1
+    assert DisposalItem.objects.filter(asset=card).count() == 1
+
+
+def test_configuration_over_the_cap_is_flagged_and_idle_computers_come_first(tree, register, users, asset_flows):
+    idle = register(tree.city_a_agency, status="idle", acquired_on=date(2025, 3, 1))
+    with acting_as(users["a_assets"]):
+        notes = services.configuration_check(class_code="A02010105", standard_key="", unit_price=Decimal("6500"),
+                                             on=date.today())
+        assert notes[0]["over"] is True and notes[0]["cap"] == "5000"
+        assert "中央行政单位通用办公设备家具配置标准" in notes[0]["source"] and notes[0]["confidence"] == "S"
+        assert [c.pk for c in services.idle_matches(users["a_assets"], "A02010105")] == [idle.pk]
+        with pytest.raises(ValidationError) as exc:
+            services.configuration_create(unit=tree.city_a_agency, item_name="台式计算机", class_code="A02010105",
+                                          quantity=2, unit_price=Decimal("6500"), reason="新进人员",
+                                          actor=users["a_assets"])
+        assert idle.code in str(exc.value.message_dict["idle_reason"])
+        request = services.configuration_create(
+            unit=tree.city_a_agency, item_name="台式计算机", class_code="A02010105", quantity=2,
+            unit_price=Decimal("6500"), reason="新进人员", idle_reason="闲置机型无法运行业务系统",
+            actor=users["a_assets"])
+    assert request.over_standard and request.total_amount == Decimal("13000.00")
+    assert "超标准" in latest_request(request).title
+    # Another city's idle computers are not offered to city A.
+    assert list(services.idle_matches(users["b_assets"], "A02010105")) == []
