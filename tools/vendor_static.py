@@ -24,6 +24,9 @@ FILES = [
     ("bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/bootstrap-icons.min.css"),
     ("bootstrap-icons/font/fonts", "bootstrap-icons/fonts"),
     ("htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"),
+    # QR decoder of the scan page (扫码查看): decodes camera frames in the browser.
+    ("jsqr/dist/jsQR.js", "jsqr/jsQR.js"),
+    ("jsqr/LICENSE", "jsqr/LICENSE"),
 ]
 
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("jiguan.notifications.api.urls")),
     path("", include("jiguan.workflow.api.urls")),
     path("", include("jiguan.standards.api.urls")),
+    path("", include("jiguan.assets.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("notifications/", include("jiguan.notifications.urls")),
     path("workflow/", include("jiguan.workflow.urls")),
     path("standards/", include("jiguan.standards.urls")),
+    path("assets/", include("jiguan.assets.urls")),
     path("api/v1/", include(api_v1)),
 ]
 

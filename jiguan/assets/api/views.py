@@ -1,0 +1,488 @@
+"""REST API of the assets app (资产管理): cards and their lifecycle operations, transfer, disposal and
+configuration documents, depreciation runs and the ledger. Thin: every write is a service call.
+
+Approving or rejecting a document happens in the workflow API (``/api/v1/workflow/requests/{id}/``);
+documents show their latest approval request as ``approval``."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from jiguan.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, require_in_scope
+from jiguan.core.imports import XLSX_CONTENT_TYPE, RowError, error_report_path, save_error_report
+from jiguan.core.scoping import permission_name
+
+from .. import depreciation, filters, jobs, labels, services
+from ..imports import AssetImporter, AssetImportView, ImportJob, estimate_rows, progress_context
+from ..models import (
+    Asset,
+    AssetEvent,
+    ConfigurationRequest,
+    DepreciationEntry,
+    DepreciationRun,
+    Disposal,
+    DisposalItem,
+    EventKind,
+    RepairRecord,
+    Transfer,
+    TransferItem,
+)
+from . import serializers
+
+
+def require_verb(user, model, verb: str, unit, message: str) -> None:
+    """A custom verb (issue, transfer, dispose, depreciate…): the permission somewhere (403 with
+    ``message`` otherwise), and over ``unit`` (the card's or document's owner)."""
+    if not user.has_perm(permission_name(model, verb)):
+        raise PermissionDenied(message)
+    require_in_scope(user, model, verb, unit)
+
+
+def cards_of_one_unit(user, ids, verb: str) -> tuple[list[Asset], object]:
+    """The cards ``ids`` that ``user`` may ``verb`` (transfer, dispose), all of one owning unit."""
+    wanted = {int(i) for i in ids}
+    cards = list(Asset.objects.restrict(user, verb).filter(pk__in=wanted).select_related("owner_unit"))
+    missing = sorted(wanted - {c.pk for c in cards})
+    if missing:
+        raise ValidationError({"assets": _("资产 %(ids)s 不存在，或不在您的数据范围内。") % {
+            "ids": "、".join(str(i) for i in missing)}})
+    owners = {c.owner_unit_id for c in cards}
+    if len(owners) > 1:
+        raise ValidationError({"assets": _("一张单据只能包含同一产权单位的资产，请按产权单位分别申请。")})
+    return cards, cards[0].owner_unit
+
+
+FILE_ACTIONS = ("label", "import_report")
+IMPORT_ACTIONS = ("import_upload", "import_status", "import_report")
+
+
+class CanImportAssets(permissions.BasePermission):
+    message = gettext_lazy("您没有导入资产卡片的权限。")
+
+    def has_permission(self, request, view):
+        return request.user.has_perm(permission_name(Asset, "import"))
+
+
+class AssetViewSet(ScopedModelViewSet):
+    """Asset cards (资产卡片) in the caller's scope, with the current month's depreciation figures.
+    POST registers cards (验收登记, ``count`` for a batch); PATCH is a change (资产变更) of the
+    descriptive fields, location, people and status only. Lifecycle operations are actions."""
+
+    queryset = Asset.objects.all()
+    serializer_class = serializers.AssetSerializer
+    filterset_class = filters.AssetFilter
+    ordering_fields = ["code", "acquired_on", "original_value", "id"]
+    ordering = ["-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def scope_action(self):
+        # Actions reach visible cards; each then checks its own verb over the card's owner (403).
+        if self.action not in (None, "list", "retrieve", "create", "partial_update", "update"):
+            return "view"
+        return super().scope_action()
+
+    def optimize(self, queryset):
+        period = serializers.current_period()
+        return (queryset.select_related("owner_unit", "using_unit", "department", "user", "keeper")
+                .annotate(dep_accumulated=depreciation.accumulated_expr(period),
+                          dep_previous=depreciation.accumulated_expr(period - 1)))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "period": serializers.current_period()}
+
+    def _read(self, card) -> dict:
+        """The card as the list shows it (annotated), after a write."""
+        return self.get_serializer(self.get_queryset().get(pk=card.pk)).data
+
+    def _card(self, verb: str, message: str) -> Asset:
+        card = self.get_object()
+        require_verb(self.request.user, Asset, verb, card.owner_unit, message)
+        return card
+
+    @extend_schema(request=serializers.AssetSerializer, responses={201: serializers.AssetRegistrationSerializer})
+    def create(self, request, *args, **kwargs):
+        """Register ``count`` (default 1) identical cards, each with its own asset code (验收登记)."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            self.perform_create(serializer)
+        cards = self.get_queryset().filter(pk__in=[c.pk for c in serializer.instance]).order_by("pk")
+        return Response({"count": len(cards), "results": self.get_serializer(cards, many=True).data},
+                        status=status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        count = data.pop("count", 1)
+        owner = data.pop("owner_unit")
+        require_in_scope(self.request.user, Asset, "add", owner)
+        for name in ("using_unit", "department"):
+            if data.get(name) is not None:
+                require_in_scope(self.request.user, Asset, "add", data[name])
+        serializer.instance = services.asset_register(owner_unit=owner, count=count, **data)
+
+    def partial_update(self, request, *args, **kwargs):
+        """资产变更: name, specification, brand, location, people (a handover is recorded when the user
+        or keeper changes), status among in use / idle / under repair / lent / warehouse, and the
+        other descriptive fields. Any other writable field is refused per field: the original value
+        changes by ``value-adjust``, the owning unit by a transfer."""
+        return super().partial_update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        for name in ("using_unit", "department"):
+            if data.get(name) is not None:
+                require_in_scope(self.request.user, Asset, "change", data[name])
+        card = services.asset_change(asset=serializer.instance, **data)
+        serializer.instance = self.get_queryset().get(pk=card.pk)
+
+    @extend_schema(request=serializers.IssueSerializer, responses=serializers.AssetSerializer)
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        """领用: hand the card to a person and/or department (a handover is recorded)."""
+        card = self._card("issue", _("您没有办理资产领用、交回的权限。"))
+        body = serializers.IssueSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if data.get("department") is not None:
+            require_in_scope(request.user, Asset, "issue", data["department"])
+        return Response(self._read(services.asset_issue(asset=card, **data)))
+
+    @extend_schema(request=serializers.ReturnSerializer, responses=serializers.AssetSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_card(self, request, pk=None):
+        """交回: the user gives the card back; it becomes idle (闲置)."""
+        card = self._card("issue", _("您没有办理资产领用、交回的权限。"))
+        body = serializers.ReturnSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(self._read(services.asset_return(asset=card, **body.validated_data)))
+
+    @extend_schema(request=serializers.ValueAdjustSerializer, responses=serializers.AssetSerializer)
+    @action(detail=True, methods=["post"], url_path="value-adjust")
+    def value_adjust(self, request, pk=None):
+        """价值调整: add to (or take from) the original value; the remaining net value is spread over
+        the remaining months from the month of ``on``."""
+        card = self._card("change", _("您没有变更资产卡片的权限。"))
+        body = serializers.ValueAdjustSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(self._read(services.asset_value_adjust(asset=card, **body.validated_data)))
+
+    @extend_schema(methods=["GET"], responses=serializers.RepairRecordSerializer(many=True), filters=False)
+    @extend_schema(methods=["POST"], request=serializers.RepairRecordSerializer,
+                   responses={201: serializers.RepairRecordSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def repairs(self, request, pk=None):
+        """Repair records of the card (维修记录), newest first; POST records one."""
+        card = self.get_object()
+        if request.method == "POST":
+            require_verb(request.user, RepairRecord, "add", card.owner_unit, _("您没有登记维修记录的权限。"))
+            body = serializers.RepairRecordSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            record = services.repair_record(asset=card, **body.validated_data)
+            return Response(serializers.RepairRecordSerializer(record).data, status=status.HTTP_201_CREATED)
+        records = RepairRecord.objects.restrict(request.user, "view").filter(asset=card).order_by("-repaired_on", "-id")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(serializers.RepairRecordSerializer(page, many=True).data)
+
+    @extend_schema(responses=serializers.AssetEventSerializer(many=True), filters=False, parameters=[
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=EventKind.values, description="only events of this kind")])
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """The card's timeline (资产履历): every event in the order it happened, with actor and document."""
+        card = self.get_object()
+        events = AssetEvent.objects.restrict(request.user, "view").filter(asset=card).select_related("actor")
+        events = filters.EventFilter(request.query_params, queryset=events, request=request)
+        if not events.is_valid():
+            raise translate_validation(events.errors)
+        page = self.paginate_queryset(events.qs.order_by("id"))
+        return self.get_paginated_response(serializers.AssetEventSerializer(page, many=True).data)
+
+    @extend_schema(operation_id="assets_label", responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+                   filters=False)
+    def label(self, request, pk=None):
+        """The card's label (资产标签): a 70 × 40 mm PDF page with the card's essentials and the QR code
+        of its short link, as printed from the card's page."""
+        card = self.get_object()
+        content = labels.label_pdf([card], labels.short_url_builder(request))
+        return labels.pdf_response(content, f"{_('资产标签')}-{card.code}.pdf")
+
+    def perform_content_negotiation(self, request, force=False):
+        # The label and the error report are files whatever the Accept header asks for; errors are JSON.
+        return super().perform_content_negotiation(request, force=force or self.action in FILE_ACTIONS)
+
+    # Import (资产卡片导入): routed in urls.py (assets/import/…), before assets/{id}/.
+    # All or nothing: one bad row imports nothing, and the answer lists every bad row with its column
+    # and reason. Small files are imported at once (201); larger ones (the import page's
+    # ``inline_max_rows``, 2,000) by the ``asset_import`` job (202): poll ``status_url``.
+
+    def get_permissions(self):
+        if self.action in IMPORT_ACTIONS:
+            return [permissions.IsAuthenticated(), CanImportAssets()]
+        return super().get_permissions()
+
+    @extend_schema(operation_id="assets_import",
+                   request={"multipart/form-data": serializers.AssetImportUploadSerializer},
+                   responses={201: serializers.AssetImportedSerializer, 202: serializers.AssetImportQueuedSerializer,
+                              400: serializers.ImportErrorBodySerializer})
+    def import_upload(self, request):
+        """Upload a file (multipart, field ``file``). 201: imported, with the first and last asset code
+        allocated; 202: queued as a background job; 400 ``import_invalid``: nothing imported, with
+        every error and the error report's address (400 ``validation_error`` for a missing, unsupported
+        or too large file)."""
+        body = serializers.AssetImportUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        user = request.user
+        estimate = estimate_rows(upload, upload.name)
+        if estimate > AssetImportView.inline_max_rows:
+            job = ImportJob.create(user, upload, estimate)
+            jobs.asset_import.start(str(job.file_path), upload.name, job.token, actor=user)
+            return Response({"job": job.token, "status_url": self._import_url("asset-import-status", job.token)},
+                            status=status.HTTP_202_ACCEPTED)
+        importer = AssetImporter(user)
+        result = importer.run(upload, upload.name)
+        if result.committed:
+            ranges = importer.code_ranges
+            codes = [min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges else []
+            return Response({"imported": result.created, "codes": codes}, status=status.HTTP_201_CREATED)
+        error = self._import_invalid(result.as_dict(), save_error_report(result, user), rows=result.errors)
+        return Response({"error": error}, status=status.HTTP_400_BAD_REQUEST)
+
+    @extend_schema(operation_id="assets_import_status", responses=serializers.AssetImportJobSerializer, filters=False)
+    def import_status(self, request, token=None):
+        """A background import: its progress while it runs, then its result (``result``) or why nothing
+        was imported (``error``, with the error report's address)."""
+        state = self._import_state(token)
+        if state is None:
+            raise Http404
+        result = error = None
+        if state["state"] == "done":
+            summary = state["result"]
+            if summary.get("committed"):
+                result = {"imported": summary.get("created", 0)}
+            else:
+                error = self._import_invalid(summary, state.get("report", ""), token=token)
+        elif state["state"] == "failed":
+            error = {"code": "import_failed", "message": state.get("error", "")}
+        return Response({
+            "job": token, "status": state["state"], "filename": state.get("filename", ""),
+            "phase": state.get("phase") or "", "done": state.get("done") or 0, "total": state.get("total"),
+            "percent": 100 if state["state"] in ("done", "failed") else progress_context(state)["percent"],
+            "result": result, "error": error})
+
+    @extend_schema(operation_id="assets_import_report", responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+                   filters=False)
+    def import_report(self, request, token=None):
+        """The error report (.xlsx: row, column, value, reason) of a refused file: ``token`` is the job's,
+        or the one in the ``report_url`` of a 400 answer. Kept for 24 hours."""
+        state = self._import_state(token)
+        path = error_report_path(request.user, state.get("report", "") if state else token)
+        if path is None:
+            raise Http404
+        return FileResponse(path.open("rb"), as_attachment=True, content_type=XLSX_CONTENT_TYPE,
+                            filename=_("资产卡片导入错误报告.xlsx"))
+
+    def _import_state(self, token) -> dict | None:
+        """The caller's own job of ``token`` (another user's token finds nothing), or None."""
+        return ImportJob(self.request.user, token).read()
+
+    def _import_url(self, name: str, token: str) -> str:
+        return self.request.build_absolute_uri(reverse(name, args=[token]))
+
+    def _import_invalid(self, summary: dict, report: str, rows=None, token: str = "") -> dict:
+        """The ``import_invalid`` error of a refused file (nothing was imported)."""
+        if rows is None:
+            rows = [RowError(*e) for e in summary.get("errors", [])]
+        file_errors = summary.get("file_errors", [])
+        if file_errors:
+            message = _("文件无法导入，未导入任何数据：%(errors)s") % {"errors": "；".join(file_errors)}
+        else:
+            message = _("文件中有 %(rows)d 行共 %(n)d 处错误，未导入任何数据。请修改后重新上传。") % {
+                "rows": summary.get("bad_rows", 0), "n": summary.get("error_count", 0)}
+        error = {
+            "code": "import_invalid", "message": message,
+            "rows": [{"row": None, "column": "", "value": "", "message": m} for m in file_errors]
+            + [{"row": e.row, "column": e.column, "value": e.value, "message": e.message} for e in rows],
+            "error_count": summary.get("error_count", 0) + len(file_errors), "bad_rows": summary.get("bad_rows", 0),
+        }
+        if report:
+            error["report_url"] = self._import_url("asset-import-report", token or report)
+        return error
+
+
+class DocumentViewSet(ScopedModelViewSet):
+    """Common ground of the lifecycle documents: list, detail and create only (decisions are made in
+    the workflow API)."""
+
+    ordering_fields = ["number", "created_at", "id"]
+    ordering = ["-id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+
+class TransferViewSet(DocumentViewSet):
+    """Transfers (资产调拨) seen by both sides: the giving unit's scope and the receiving unit's.
+    Creating one (with ``submit``, the default) starts its approval; the cards change owner only
+    when the flow approves (approve at ``/api/v1/workflow/requests/{approval.id}/approve/``)."""
+
+    queryset = Transfer.objects.all()
+    serializer_class = serializers.TransferSerializer
+    filterset_class = filters.TransferFilter
+
+    def optimize(self, queryset):
+        return queryset.select_related("from_unit", "to_unit", "requested_by").prefetch_related(
+            Prefetch("items", queryset=TransferItem.objects.select_related("asset").order_by("asset__code")))
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = dict(serializer.validated_data)
+        if not user.has_perm("assets.transfer_asset"):
+            raise PermissionDenied(_("您没有申请资产调拨的权限。"))
+        cards, from_unit = cards_of_one_unit(user, data["assets"], "transfer")
+        require_in_scope(user, Transfer, "add", from_unit)
+        serializer.instance = services.transfer_create(
+            from_unit=from_unit, to_unit=data["to_unit"], asset_ids=[c.pk for c in cards], reason=data["reason"],
+            actor=user, submit=data["submit"])
+
+
+class DisposalViewSet(DocumentViewSet):
+    """Disposals (资产处置). A card can never be in two disposals: a second request for it is refused.
+    Approve at ``/api/v1/workflow/requests/{approval.id}/approve/``; record the reply number and the
+    income with ``result``."""
+
+    queryset = Disposal.objects.all()
+    serializer_class = serializers.DisposalSerializer
+    filterset_class = filters.DisposalFilter
+
+    def scope_action(self):
+        return "view" if self.action == "result" else super().scope_action()
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by").prefetch_related(
+            Prefetch("items", queryset=DisposalItem.objects.select_related("asset").order_by("asset__code")))
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = dict(serializer.validated_data)
+        if not user.has_perm("assets.dispose_asset"):
+            raise PermissionDenied(_("您没有申请资产处置的权限。"))
+        cards, unit = cards_of_one_unit(user, data.pop("assets"), "dispose")
+        require_in_scope(user, Disposal, "add", unit)
+        serializer.instance = services.disposal_create(
+            unit=unit, asset_ids=[c.pk for c in cards], actor=user, method=data["method"], reason=data["reason"],
+            reason_code=data.get("reason_code", ""), valuation=data.get("valuation"), submit=data["submit"])
+
+    @extend_schema(request=serializers.DisposalResultSerializer, responses=serializers.DisposalSerializer)
+    @action(detail=True, methods=["post"])
+    def result(self, request, pk=None):
+        """Record the approval reply number (批复文号) and the disposal income (处置收入)."""
+        disposal = self.get_object()
+        require_verb(request.user, Disposal, "change", disposal.unit, _("您没有登记处置结果的权限。"))
+        body = serializers.DisposalResultSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.disposal_record_result(disposal=disposal, **body.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=disposal.pk)).data)
+
+
+class ConfigurationViewSet(DocumentViewSet):
+    """Configuration requests (配置申请), checked against the configuration standard (price cap,
+    minimum life) with idle cards of the same class offered first (调剂优先). ``check`` runs the same
+    check without creating anything."""
+
+    queryset = ConfigurationRequest.objects.all()
+    serializer_class = serializers.ConfigurationRequestSerializer
+    filterset_class = filters.ConfigurationFilter
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by")
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = dict(serializer.validated_data)
+        require_in_scope(user, ConfigurationRequest, "add", data["unit"])
+        serializer.instance = services.configuration_create(
+            unit=data["unit"], item_name=data["item_name"], class_code=data["class_code"], quantity=data["quantity"],
+            unit_price=data["unit_price"], reason=data["reason"], actor=user,
+            standard_key=data.get("standard_key", ""), idle_reason=data["idle_reason"], submit=data["submit"])
+
+    @extend_schema(request=serializers.ConfigurationCheckSerializer,
+                   responses=serializers.ConfigurationCheckResultSerializer)
+    @action(detail=False, methods=["post"])
+    def check(self, request):
+        """Check a planned purchase against the configuration standard (each note with the standard and
+        its source) and list the idle cards of the same class in the caller's scope. Creates nothing."""
+        body = serializers.ConfigurationCheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        on = timezone.localdate()
+        services.class_entry(data["class_code"], on)
+        notes = services.configuration_check(class_code=data["class_code"], standard_key=data["standard_key"],
+                                             unit_price=data["unit_price"], on=on)
+        idle = services.idle_matches(request.user, data["class_code"])
+        return Response(serializers.ConfigurationCheckResultSerializer({
+            "over_standard": any(n.get("over") for n in notes), "notes": notes, "idle": idle}).data)
+
+
+class DepreciationRunViewSet(ScopedModelViewSet):
+    """Monthly depreciation runs (折旧计提). POST charges a month for every card owned within the unit's
+    subtree, set-based, in a background job, and returns the run with its progress (``status``,
+    ``done`` of ``total``, ``percent``): finished when the job runs inline (the embedded default),
+    otherwise poll the run. Running a month again rewrites its ledger."""
+
+    queryset = DepreciationRun.objects.all()
+    serializer_class = serializers.DepreciationRunSerializer
+    filterset_class = filters.RunFilter
+    ordering_fields = ["period", "id"]
+    ordering = ["-period", "-id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "started_by")
+
+    def create(self, request, *args, **kwargs):
+        # Not one transaction: the run commits chunk by chunk (progress), and a failed run stays
+        # recorded with its error.
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        unit, period = serializer.validated_data["unit"], serializer.validated_data["period"]
+        require_verb(user, Asset, "depreciate", unit, _("您没有计提折旧的权限。"))
+        require_in_scope(user, DepreciationRun, "add", unit)
+        try:
+            run = depreciation.run_start(unit=unit, period=period, actor=user)
+        except ValueError as exc:
+            raise ValidationError({"period": str(exc)}) from None
+        # The run row is committed: the job charges the month (inline when Celery is eager, as in the
+        # embedded default; otherwise in a worker, and GET …/runs/{id}/ shows the progress).
+        jobs.depreciation_run.start(run.pk, actor=user)
+        serializer.instance = self.get_queryset().get(pk=run.pk)
+
+
+class LedgerViewSet(ScopedReadOnlyViewSet):
+    """The depreciation ledger (折旧明细账): one row per card and month charged.
+    ``?period=2026-11&owner=<unit id>`` for one month of a unit's subtree."""
+
+    queryset = DepreciationEntry.objects.all()
+    serializer_class = serializers.DepreciationEntrySerializer
+    filterset_class = filters.LedgerFilter
+    ordering_fields = ["period", "asset", "amount"]
+    ordering = ["-period", "asset"]
+
+    def optimize(self, queryset):
+        return queryset.select_related("asset", "owner_unit")
+

@@ -1,0 +1,568 @@
+"""Forms of the assets pages. They check the shape of the input and offer only choices in the
+user's scope (units, people, cards) and codes from the standards tables in force; the business
+rules are the services' (their ValidationErrors show on these forms field by field)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from jiguan.core.scoping import Scope, permission_name
+from jiguan.org.forms import ScopedFormMixin
+from jiguan.org.models import OrgKind, OrgUnit, User
+from jiguan.standards.selectors import standard_values
+
+from . import services
+from .models import (
+    MONEY,
+    MOVABLE_STATUSES,
+    Asset,
+    AssetSettings,
+    AssetStatus,
+    ConfigurationRequest,
+    DepreciationMethod,
+    DepreciationRun,
+    Disposal,
+    StartRule,
+    Transfer,
+    period_index,
+    period_of,
+)
+
+OWNER_KINDS = (OrgKind.AGENCY, OrgKind.INSTITUTION)
+TENANT_KINDS = (OrgKind.PROVINCE, OrgKind.CITY, OrgKind.COUNTY)
+REGISTER_STATUSES = (AssetStatus.IN_USE, AssetStatus.IDLE, AssetStatus.WAREHOUSE)
+CHANGE_STATUSES = tuple(services.STATUS_BY_CHANGE)
+MONEY_FIELD = {"max_digits": MONEY["max_digits"], "decimal_places": MONEY["decimal_places"]}
+
+
+def date_input():
+    # An HTML date input needs ISO dates whatever the locale's display format.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def textarea(rows=2):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def base_depth(scope: Scope) -> int:
+    """The depth of the highest unit of a scope, so unit pickers indent from there."""
+    if scope.is_global or not scope.grants:
+        return 0
+    return min(g.path.count("/") - 2 for g in scope.grants)
+
+
+class UnitField(forms.ModelChoiceField):
+    """A unit picker in tree order, indented by level."""
+
+    base_depth = 0
+
+    def label_from_instance(self, obj):
+        return "\u3000" * max(0, obj.depth - self.base_depth) + obj.name
+
+
+class UserField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        unit = getattr(obj, "unit", None)
+        return f"{obj.display_name}（{unit.name}）" if unit else obj.display_name
+
+
+class UserByNameField(forms.ModelChoiceField):
+    """A person typed by username with suggestions (a <datalist>): scopes may hold thousands."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "username")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
+        super().__init__(*args, **kwargs)
+        self.error_messages["invalid_choice"] = _("没有这个用户，或不在可选范围内：请输入用户名。")
+
+
+def standard_choices(table: str, on: date, blank: str | None = None) -> list[tuple[str, str]]:
+    entries = sorted(standard_values(table, on).values(), key=lambda e: (e.sort_order, e.key))
+    choices = [(e.key, e.name) for e in entries]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+def standard_names(table: str, on: date) -> dict[str, str]:
+    return {k: e.name for k, e in standard_values(table, on).items()}
+
+
+def class_choices(on: date, blank: str | None = "") -> list[tuple[str, str]]:
+    """GB/T 14885-2022 classes in force, in code order, indented by level."""
+    entries = standard_values(services.CLASS_TABLE, on)
+
+    def depth(entry, seen=0):
+        parent = entries.get(entry.parent_key) if entry.parent_key else None
+        return 0 if parent is None or seen > 10 else 1 + depth(parent, seen + 1)
+
+    choices = [(key, "\u3000" * depth(e) + f"{key} {e.name}") for key, e in sorted(entries.items())]
+    return ([("", blank or "---------")] if blank is not None else []) + choices
+
+
+def category_choices(on: date) -> list:
+    """Leaf categories of the 政府固定资产折旧年限表 with their minimum life, grouped by parent."""
+    entries = standard_values(services.LIFE_TABLE, on)
+    groups: dict[str, list] = {}
+    loose = []
+    for e in sorted(entries.values(), key=lambda e: (e.sort_order, e.key)):
+        if e.value is None:
+            continue
+        label = _g("%(name)s（不低于 %(years)s 年）") % {"name": e.name, "years": e.plain_value}
+        parent = entries.get(e.parent_key)
+        if parent is not None:
+            groups.setdefault(parent.name, []).append((e.key, label))
+        else:
+            loose.append((e.key, label))
+    return [("", _g("按资产分类自动确定"))] + loose + list(groups.items())
+
+
+def units_above_departments(form, action: str, model, kinds=None):
+    scope = form.user.get_scope(permission_name(model, action))
+    queryset = OrgUnit.objects.in_scope(scope).filter(is_active=True).exclude(kind=OrgKind.DEPARTMENT)
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
+    return queryset.order_by("path"), base_depth(scope)
+
+
+def set_units(field: UnitField, queryset_and_depth) -> None:
+    field.queryset, field.base_depth = queryset_and_depth
+
+
+class GroupedFormMixin:
+    """``groups``: (title, [bound fields]) for a form laid out in sections."""
+
+    sections: list[tuple[str, list[str]]] = []
+
+    def groups(self):
+        placed = set()
+        out = []
+        for title, names in self.sections:
+            fields = [self[n] for n in names if n in self.fields]
+            placed.update(names)
+            if fields:
+                out.append((title, fields))
+        rest = [self[n] for n in self.fields if n not in placed]
+        if rest and out:
+            out[0] = (out[0][0], out[0][1] + rest)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration (验收登记)
+# ---------------------------------------------------------------------------------------------
+
+class AssetRegisterForm(GroupedFormMixin, ScopedFormMixin, forms.Form):
+    sections = [
+        (_("基本信息"), ["owner_unit", "name", "class_code", "spec_model", "brand", "quantity", "measure_unit",
+                     "count", "status", "warranty_end", "note"]),
+        (_("来源"), ["acquisition_method", "acquired_on", "funding_source", "supplier", "contract_no",
+                   "invoice_no"]),
+        (_("价值与折旧"), ["original_value", "dep_method", "dep_category", "life_months", "total_workload",
+                      "workload_unit"]),
+        (_("使用信息"), ["using_unit", "department", "user", "keeper", "location"]),
+    ]
+
+    owner_unit = UnitField(label=_("产权单位"), queryset=OrgUnit.objects.none())
+    name = forms.CharField(label=_("资产名称"), max_length=120)
+    class_code = forms.ChoiceField(label=_("资产分类"), help_text=_("GB/T 14885-2022 分类（取自数据标准）"))
+    spec_model = forms.CharField(label=_("规格型号"), max_length=120, required=False)
+    brand = forms.CharField(label=_("品牌"), max_length=60, required=False)
+    quantity = forms.IntegerField(label=_("每张卡片数量"), min_value=1, initial=1,
+                                  help_text=_("一张卡片代表的实物数量，如 40 把椅子登记为一张卡片时填 40。"))
+    measure_unit = forms.CharField(label=_("计量单位"), max_length=10, initial="台")
+    count = forms.IntegerField(label=_("批量登记张数"), min_value=1, max_value=1000, initial=1,
+                               help_text=_("相同资产逐件建卡时填写件数（1–1000），每张卡片各有一个资产编码。"))
+    status = forms.ChoiceField(label=_("使用状态"), choices=[(s.value, s.label) for s in REGISTER_STATUSES],
+                               initial=AssetStatus.IN_USE)
+    warranty_end = forms.DateField(label=_("保修截止日期"), required=False, widget=date_input())
+    note = forms.CharField(label=_("备注"), required=False, widget=textarea())
+    acquisition_method = forms.ChoiceField(label=_("取得方式"))
+    acquired_on = forms.DateField(label=_("取得日期"), widget=date_input())
+    funding_source = forms.ChoiceField(label=_("资金来源"), required=False)
+    supplier = forms.CharField(label=_("供应商"), max_length=120, required=False)
+    contract_no = forms.CharField(label=_("合同编号"), max_length=60, required=False)
+    invoice_no = forms.CharField(label=_("发票号"), max_length=60, required=False)
+    original_value = forms.DecimalField(label=_("原值（元）"), min_value=0, **MONEY_FIELD,
+                                        help_text=_("每张卡片的原值，精确到分。"))
+    dep_method = forms.ChoiceField(label=_("折旧方法"), choices=DepreciationMethod.choices,
+                                   initial=DepreciationMethod.STRAIGHT_LINE,
+                                   help_text=_("文物和陈列品、图书档案、动植物等分类自动不计提折旧。"))
+    dep_category = forms.ChoiceField(label=_("折旧类别"), required=False)
+    life_months = forms.IntegerField(label=_("折旧年限（月）"), required=False, min_value=1,
+                                     help_text=_("留空则取《政府固定资产折旧年限表》的最低年限；不得低于该年限。"))
+    total_workload = forms.DecimalField(label=_("预计总工作量"), required=False, max_digits=16, decimal_places=2,
+                                        min_value=0, help_text=_("仅工作量法填写。"))
+    workload_unit = forms.CharField(label=_("工作量单位"), max_length=10, required=False)
+    using_unit = UnitField(label=_("使用单位"), queryset=OrgUnit.objects.none(), required=False,
+                           help_text=_("留空则为产权单位。"))
+    department = UnitField(label=_("使用部门"), queryset=OrgUnit.objects.none(), required=False)
+    user = UserByNameField(label=_("使用人"), queryset=User.objects.none(), required=False,
+                           help_text=_("输入用户名，可从提示中选择。"))
+    keeper = UserByNameField(label=_("管理人"), queryset=User.objects.none(), required=False)
+    location = forms.CharField(label=_("存放地点"), max_length=120, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        set_units(self.fields["owner_unit"], units_above_departments(self, "add", Asset, OWNER_KINDS))
+        set_units(self.fields["using_unit"], units_above_departments(self, "add", Asset))
+        scope = self.user.get_scope("assets.add_asset")
+        self.fields["department"].queryset = (OrgUnit.objects.in_scope(scope)
+                                              .filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("path"))
+        self.fields["department"].base_depth = base_depth(scope)
+        people = User.objects.in_scope(scope).filter(is_active=True)
+        self.fields["user"].queryset = people
+        self.fields["keeper"].queryset = people
+        self.fields["class_code"].choices = class_choices(today)
+        self.fields["acquisition_method"].choices = standard_choices("acquisition_method", today, "---------")
+        self.fields["funding_source"].choices = standard_choices("funding_source", today, "---------")
+        self.fields["dep_category"].choices = category_choices(today)
+        self.fields["acquired_on"].initial = today
+        if "purchase" in dict(self.fields["acquisition_method"].choices):
+            self.fields["acquisition_method"].initial = "purchase"
+        owners = self.fields["owner_unit"].queryset
+        if self.user.unit_id and owners.filter(pk=self.user.unit_id).exists():
+            self.fields["owner_unit"].initial = self.user.unit_id
+        self.custom_keys = []
+        for item in services.settings_for(self.user.unit).custom_fields if self.user.unit_id else []:
+            key = str(item.get("key", "")).strip()
+            if key:
+                self.fields[f"custom_{key}"] = forms.CharField(label=item.get("label") or key, max_length=200,
+                                                               required=False)
+                self.custom_keys.append(key)
+        self.user_options = people.select_related("unit").order_by("unit__path", "username")[:300]
+        for name in ("user", "keeper"):
+            self.fields[name].widget.attrs["list"] = "people-options"
+
+    def clean_class_code(self):
+        return self.cleaned_data["class_code"].strip().upper()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {name: data.get(name) for name in services.REGISTER_FIELDS if name in self.fields}
+        kwargs["life_months"] = data.get("life_months") or 0
+        for text in ("spec_model", "brand", "note", "funding_source", "supplier", "contract_no", "invoice_no",
+                     "location", "dep_category", "workload_unit"):
+            kwargs[text] = kwargs.get(text) or ""
+        kwargs["custom"] = {k: data[f"custom_{k}"] for k in self.custom_keys if data.get(f"custom_{k}")}
+        return {"owner_unit": data["owner_unit"], "count": data["count"], **kwargs}
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations on one card
+# ---------------------------------------------------------------------------------------------
+
+class AssetFormMixin(ScopedFormMixin):
+    """A form about one card (``asset``): people and departments offered from the card's owner."""
+
+    def __init__(self, *args, asset: Asset, **kwargs):
+        self.asset = asset
+        super().__init__(*args, **kwargs)
+
+    def people(self):
+        return (User.objects.filter(unit__path__startswith=self.asset.owner_unit.path, is_active=True)
+                .select_related("unit").order_by("unit__path", "username"))
+
+    def departments(self, under: OrgUnit | None = None):
+        base = under or self.asset.using_unit or self.asset.owner_unit
+        field_depth = base.depth
+        return (OrgUnit.objects.filter(path__startswith=base.path, kind=OrgKind.DEPARTMENT, is_active=True)
+                .order_by("path"), field_depth)
+
+
+class AssetChangeForm(AssetFormMixin, forms.Form):
+    name = forms.CharField(label=_("资产名称"), max_length=120)
+    spec_model = forms.CharField(label=_("规格型号"), max_length=120, required=False)
+    brand = forms.CharField(label=_("品牌"), max_length=60, required=False)
+    measure_unit = forms.CharField(label=_("计量单位"), max_length=10)
+    status = forms.ChoiceField(label=_("使用状态"), choices=[(s.value, s.label) for s in CHANGE_STATUSES],
+                               help_text=_("调拨、处置中的状态由相应单据改变，不能在此修改。"))
+    using_unit = UnitField(label=_("使用单位"), queryset=OrgUnit.objects.none())
+    department = UnitField(label=_("使用部门"), queryset=OrgUnit.objects.none(), required=False)
+    user = UserField(label=_("使用人"), queryset=User.objects.none(), required=False)
+    keeper = UserField(label=_("管理人"), queryset=User.objects.none(), required=False)
+    location = forms.CharField(label=_("存放地点"), max_length=120, required=False)
+    warranty_end = forms.DateField(label=_("保修截止日期"), required=False, widget=date_input())
+    funding_source = forms.ChoiceField(label=_("资金来源"), required=False)
+    supplier = forms.CharField(label=_("供应商"), max_length=120, required=False)
+    contract_no = forms.CharField(label=_("合同编号"), max_length=60, required=False)
+    invoice_no = forms.CharField(label=_("发票号"), max_length=60, required=False)
+    note = forms.CharField(label=_("备注"), required=False, widget=textarea())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        asset = self.asset
+        owner = asset.owner_unit
+        self.fields["using_unit"].queryset = (OrgUnit.objects.filter(path__startswith=owner.path, is_active=True)
+                                              .exclude(kind=OrgKind.DEPARTMENT).order_by("path"))
+        self.fields["using_unit"].base_depth = owner.depth
+        self.fields["department"].queryset, self.fields["department"].base_depth = self.departments(owner)
+        self.fields["user"].queryset = self.people()
+        self.fields["keeper"].queryset = self.people()
+        self.fields["funding_source"].choices = standard_choices("funding_source", timezone.localdate(), "---------")
+        if asset.status not in CHANGE_STATUSES:
+            self.fields["status"].choices = [(asset.status, asset.get_status_display())]
+            self.fields["status"].disabled = True
+        for name in self.fields:
+            value = getattr(asset, f"{name}_id", None) if name in ("using_unit", "department", "user", "keeper") \
+                else getattr(asset, name)
+            self.initial.setdefault(name, value)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        for text in ("spec_model", "brand", "location", "funding_source", "supplier", "contract_no", "invoice_no",
+                     "note"):
+            data[text] = data.get(text) or ""
+        if self.fields["status"].disabled:
+            data.pop("status")
+        return data
+
+
+class AssetIssueForm(AssetFormMixin, forms.Form):
+    user = UserField(label=_("领用人"), queryset=User.objects.none(), required=False,
+                     help_text=_("产权单位（含下级单位）的人员。"))
+    department = UnitField(label=_("领用部门"), queryset=OrgUnit.objects.none(), required=False,
+                           help_text=_("使用单位的内设机构。"))
+    keeper = UserField(label=_("管理人"), queryset=User.objects.none(), required=False,
+                       help_text=_("留空则不变。"))
+    location = forms.CharField(label=_("存放地点"), max_length=120, required=False, help_text=_("留空则不变。"))
+    on = forms.DateField(label=_("领用日期"), widget=date_input())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = self.people()
+        self.fields["keeper"].queryset = self.people()
+        self.fields["department"].queryset, self.fields["department"].base_depth = self.departments()
+        self.fields["on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("user") and not data.get("department"):
+            self.add_error("user", _("请选择领用人或领用部门。"))
+        return data
+
+
+class AssetReturnForm(AssetFormMixin, forms.Form):
+    location = forms.CharField(label=_("交回后存放地点"), max_length=120, required=False,
+                               help_text=_("留空则不变。"))
+    on = forms.DateField(label=_("交回日期"), widget=date_input())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+
+
+class AssetValueForm(AssetFormMixin, forms.Form):
+    delta = forms.DecimalField(label=_("调整金额（元）"), **MONEY_FIELD,
+                               help_text=_("增加原值填正数（如升级加装），减少填负数。"))
+    on = forms.DateField(label=_("生效日期"), widget=date_input(),
+                         help_text=_("从该月起按剩余月数重新分摊折旧。"))
+    reason = forms.CharField(label=_("调整原因"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+
+
+class RepairForm(AssetFormMixin, forms.Form):
+    repaired_on = forms.DateField(label=_("维修日期"), widget=date_input())
+    cost = forms.DecimalField(label=_("维修费用（元）"), min_value=0, **MONEY_FIELD)
+    vendor = forms.CharField(label=_("维修单位"), max_length=120, required=False)
+    result = forms.CharField(label=_("维修结果"), max_length=200)
+    under_repair = forms.BooleanField(label=_("仍在维修中（资产状态为“维修中”）"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["repaired_on"].initial = timezone.localdate()
+        self.fields["under_repair"].initial = self.asset.status == AssetStatus.REPAIR
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents: transfer, disposal, configuration
+# ---------------------------------------------------------------------------------------------
+
+class CardsField(forms.ModelMultipleChoiceField):
+    """The cards of a document: posted as ids, rendered by the page (never all choices)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Asset.objects.none())
+        kwargs.setdefault("label", _("资产"))
+        super().__init__(**kwargs)
+        self.error_messages["required"] = _("请至少选择一项资产。")
+        self.error_messages["invalid_choice"] = _("所选资产 %(value)s 不存在，或不在您的数据范围内。")
+
+
+def movable_cards(user, perm: str):
+    return Asset.objects.in_scope(user.get_scope(perm)).filter(status__in=MOVABLE_STATUSES)
+
+
+class TransferForm(ScopedFormMixin, forms.Form):
+    from_unit = UnitField(label=_("调出单位"), queryset=OrgUnit.objects.none())
+    to_unit = UnitField(label=_("调入单位"), queryset=OrgUnit.objects.none(),
+                        help_text=_("可选全省（区）的机关和事业单位，可输入名称筛选。"))
+    reason = forms.CharField(label=_("调拨理由"), widget=textarea(3))
+    assets = CardsField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_units(self.fields["from_unit"], units_above_departments(self, "add", Transfer, OWNER_KINDS))
+        # The receiving unit may lie outside the applicant's scope: any active agency or institution.
+        self.fields["to_unit"].queryset = (OrgUnit.objects.filter(kind__in=OWNER_KINDS, is_active=True)
+                                           .order_by("path"))
+        self.fields["to_unit"].base_depth = 1
+        self.fields["assets"].queryset = movable_cards(self.user, "assets.add_transfer")
+
+
+class DisposalForm(ScopedFormMixin, forms.Form):
+    unit = UnitField(label=_("处置单位"), queryset=OrgUnit.objects.none())
+    method = forms.ChoiceField(label=_("处置方式"))
+    reason_code = forms.ChoiceField(label=_("报废报损原因"), required=False,
+                                    help_text=_("报废、报损核销须选择（条例第二十一条）。"))
+    valuation = forms.DecimalField(label=_("评估价值（元）"), required=False, min_value=0, **MONEY_FIELD,
+                                   help_text=_("出售、出让、转让、置换须先评估（条例第三十六条）。"))
+    reason = forms.CharField(label=_("处置说明"), widget=textarea(3))
+    assets = CardsField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        set_units(self.fields["unit"], units_above_departments(self, "add", Disposal, OWNER_KINDS))
+        self.fields["method"].choices = standard_choices("disposal_method", today, "---------")
+        self.fields["reason_code"].choices = standard_choices("scrapping_reason", today, "---------")
+        self.fields["assets"].queryset = movable_cards(self.user, "assets.add_disposal")
+
+
+class DisposalResultForm(ScopedFormMixin, forms.Form):
+    reply_no = forms.CharField(label=_("批复文号"), max_length=60, required=False)
+    income = forms.DecimalField(label=_("处置收入（元）"), required=False, min_value=0, **MONEY_FIELD)
+
+    def __init__(self, *args, disposal: Disposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("reply_no", disposal.reply_no)
+        self.initial.setdefault("income", disposal.income)
+
+
+class ConfigurationForm(ScopedFormMixin, forms.Form):
+    unit = UnitField(label=_("申请单位"), queryset=OrgUnit.objects.none())
+    item_name = forms.CharField(label=_("资产名称"), max_length=120)
+    class_code = forms.ChoiceField(label=_("资产分类"))
+    standard_key = forms.ChoiceField(label=_("配置标准项目"), required=False,
+                                     help_text=_("留空则按资产分类匹配。"))
+    quantity = forms.IntegerField(label=_("数量"), min_value=1, initial=1)
+    unit_price = forms.DecimalField(label=_("单价（元）"), min_value=0, **MONEY_FIELD)
+    reason = forms.CharField(label=_("申请理由"), widget=textarea(3))
+    idle_reason = forms.CharField(label=_("不调剂的理由"), required=False, widget=textarea(2),
+                                  help_text=_("数据范围内有同类闲置资产时必填：说明为什么不能调剂使用。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        set_units(self.fields["unit"], units_above_departments(self, "add", ConfigurationRequest, OWNER_KINDS))
+        self.fields["class_code"].choices = class_choices(today)
+        self.fields["standard_key"].choices = standard_choices("office_equipment_config", today,
+                                                               _g("按资产分类匹配"))
+        units = self.fields["unit"].queryset
+        if self.user.unit_id and units.filter(pk=self.user.unit_id).exists():
+            self.fields["unit"].initial = self.user.unit_id
+
+    def check_inputs(self) -> dict | None:
+        """What the standard check needs, from the (possibly incomplete) input: None when the
+        class or the price is missing or malformed."""
+        data = self.data
+        class_code = (data.get("class_code") or "").strip().upper()
+        valid_classes = {k for k, _label in self.fields["class_code"].choices if k}
+        if class_code not in valid_classes:
+            return None
+        try:
+            price = self.fields["unit_price"].clean(data.get("unit_price"))
+        except forms.ValidationError:
+            price = None
+        key = data.get("standard_key") or ""
+        if key not in {k for k, _label in self.fields["standard_key"].choices}:
+            key = ""
+        return {"class_code": class_code, "standard_key": key, "unit_price": price}
+
+
+# ---------------------------------------------------------------------------------------------
+# Depreciation and settings
+# ---------------------------------------------------------------------------------------------
+
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_month(value: str) -> int | None:
+    match = MONTH.match((value or "").strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and 1900 <= year <= 9999):
+        return None
+    return period_index(year, month)
+
+
+class RunForm(ScopedFormMixin, forms.Form):
+    unit = UnitField(label=_("计提范围"), queryset=OrgUnit.objects.none(),
+                     help_text=_("该单位及其下级单位的全部资产卡片。"))
+    month = forms.CharField(label=_("计提月份"), widget=forms.TextInput(attrs={"type": "month"}),
+                            help_text=_("格式 2026-11；不能计提未来月份。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_units(self.fields["unit"], units_above_departments(self, "add", DepreciationRun))
+        top = self.fields["unit"].queryset.order_by("depth", "path").first()
+        if top is not None:
+            self.fields["unit"].initial = top.pk  # usually the whole tenant (city, county)
+        today = timezone.localdate()
+        self.fields["month"].initial = f"{today.year:04d}-{today.month:02d}"
+
+    def clean_month(self):
+        period = parse_month(self.cleaned_data["month"])
+        if period is None:
+            raise forms.ValidationError(_("请按“年-月”填写月份，如 2026-11。"))
+        if period > period_of(timezone.localdate()):
+            raise forms.ValidationError(_("不能计提未来月份的折旧。"))
+        return period
+
+
+class SettingsForm(ScopedFormMixin, forms.Form):
+    unit = UnitField(label=_("适用范围"), queryset=OrgUnit.objects.none(),
+                     help_text=_("按省、市、县（区）设置，下级单位沿用最近一级的设置。"))
+    code_pattern = forms.CharField(label=_("资产编码规则"), max_length=60,
+                                   help_text=AssetSettings._meta.get_field("code_pattern").help_text)
+    start_rule = forms.ChoiceField(label=_("折旧起始月份"), choices=StartRule.choices)
+    custom_fields = forms.CharField(
+        label=_("自定义字段"), required=False, widget=textarea(3),
+        help_text=_("每行一个，格式“键=名称”，如 asset_tag=财务编号；登记资产卡片时填写。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = self.user.get_scope("assets.change_assetsettings")
+        self.fields["unit"].queryset = (OrgUnit.objects.in_scope(scope).filter(kind__in=TENANT_KINDS, is_active=True)
+                                        .order_by("path"))
+        self.fields["unit"].base_depth = base_depth(scope)
+        self.fields["unit"].widget = forms.HiddenInput()  # chosen with the picker above the form
+
+    def clean_custom_fields(self):
+        items = []
+        for number, line in enumerate((self.cleaned_data.get("custom_fields") or "").splitlines(), 1):
+            line = line.strip()
+            if not line:
+                continue
+            key, sep, label = line.partition("=")
+            key = key.strip()
+            if not sep or not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,39}$", key) or not label.strip():
+                raise forms.ValidationError(_("第 %(n)s 行格式不对：应为“键=名称”，键以字母开头，只含字母、数字和下划线。")
+                                            % {"n": number})
+            items.append({"key": key, "label": label.strip()})
+        return items
+
+
+def custom_fields_text(items) -> str:
+    return "\n".join(f"{i.get('key')}={i.get('label', '')}" for i in items or [])

@@ -1,0 +1,46 @@
+from django.urls import path
+
+from . import imports, labels, reports, views
+
+app_name = "assets"
+
+urlpatterns = [
+    # Cards (views.py)
+    path("", views.AssetListView.as_view(), name="asset_list"),
+    path("new/", views.AssetCreateView.as_view(), name="asset_create"),
+    path("<int:pk>/", views.AssetDetailView.as_view(), name="asset_detail"),
+    path("<int:pk>/edit/", views.AssetChangeView.as_view(), name="asset_change"),
+    path("<int:pk>/issue/", views.AssetIssueView.as_view(), name="asset_issue"),
+    path("<int:pk>/return/", views.AssetReturnView.as_view(), name="asset_return"),
+    path("<int:pk>/value/", views.AssetValueAdjustView.as_view(), name="asset_value"),
+    path("<int:pk>/repair/", views.RepairCreateView.as_view(), name="asset_repair"),
+    # Documents (views.py)
+    path("transfers/", views.TransferListView.as_view(), name="transfer_list"),
+    path("transfers/new/", views.TransferCreateView.as_view(), name="transfer_create"),
+    path("transfers/<int:pk>/", views.TransferDetailView.as_view(), name="transfer_detail"),
+    path("disposals/", views.DisposalListView.as_view(), name="disposal_list"),
+    path("disposals/new/", views.DisposalCreateView.as_view(), name="disposal_create"),
+    path("disposals/<int:pk>/", views.DisposalDetailView.as_view(), name="disposal_detail"),
+    path("disposals/<int:pk>/result/", views.DisposalResultView.as_view(), name="disposal_result"),
+    path("configurations/", views.ConfigurationListView.as_view(), name="configuration_list"),
+    path("configurations/new/", views.ConfigurationCreateView.as_view(), name="configuration_create"),
+    path("configurations/<int:pk>/", views.ConfigurationDetailView.as_view(), name="configuration_detail"),
+    # Depreciation (views.py)
+    path("depreciation/", views.RunListView.as_view(), name="run_list"),
+    path("depreciation/new/", views.RunCreateView.as_view(), name="run_create"),
+    path("depreciation/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
+    path("depreciation/ledger/", views.LedgerListView.as_view(), name="ledger"),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    # Import (imports.py)
+    path("import/", imports.AssetImportView.as_view(), name="asset_import"),
+    path("import/template.xlsx", imports.AssetImportTemplateView.as_view(), name="asset_import_template"),
+    # Labels and scanning (labels.py)
+    path("<int:pk>/label.pdf", labels.AssetLabelView.as_view(), name="asset_label"),
+    path("labels.pdf", labels.LabelSheetView.as_view(), name="label_sheet"),
+    path("scan/", labels.ScanView.as_view(), name="scan"),
+    path("c/<str:code>/", labels.ShortLinkView.as_view(), name="asset_short"),
+    # Reports (reports.py)
+    path("reports/", reports.SummaryReportView.as_view(), name="report"),
+    path("reports/status/", reports.StatusReportView.as_view(), name="report_status"),
+    path("reports/disposals/", reports.DisposalReportView.as_view(), name="report_disposals"),
+]
