@@ -59,6 +59,13 @@ def for_user(user, current_path: str = "") -> list[dict]:
             count = import_string(item.badge)(user) if item.badge else 0
             items.append({"label": item.label, "url": url, "icon": item.icon, "badge": count,
                           "active": current_path.startswith(url)})
+        # One highlighted entry: the longest URL the page lies under (/assets/transfers/ marks
+        # 资产调拨, not also 资产卡片 at /assets/).
+        matches = [i for i in items if i["active"]]
+        if len(matches) > 1:
+            best = max(matches, key=lambda i: len(i["url"]))
+            for i in matches:
+                i["active"] = i is best
         if items:
             sections.append({"key": section.key, "label": section.label, "icon": section.icon,
                              "items": items, "active": any(i["active"] for i in items)})
