@@ -1,7 +1,7 @@
 """Demo data of the assets app: the approval flows of the three asset business types at the
 province, about 180 asset cards across the demo units (computers, printers, cars, furniture, a
-building, a painting), some idle, a transfer waiting for the 福州市教育局 leader and a disposal
-waiting in the offices approver's 我的待办. Reproducible (fixed seed) and idempotent: nothing is
+building, a painting), some idle, and a transfer and a disposal of 福州市教育局 waiting in its
+leader's (fzedu_leader) 我的待办. Reproducible (fixed seed) and idempotent: nothing is
 added when cards exist."""
 
 from __future__ import annotations
