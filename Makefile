@@ -8,7 +8,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test test-pg test-browser lint schema check-schema migrations-check static install install-test clean
+.PHONY: demo test test-pg test-browser bench lint schema check-schema migrations-check static install install-test clean
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; sys.exit("Jiguan needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -50,6 +50,15 @@ test-pg: install-test
 
 test-browser: install-test
 	JIGUAN_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+# Benchmarks (bench/, docs/performance.md): PostgreSQL and SQLite at SCALE (10k, 100k, 1m, 10m),
+# results in bench/results/<date>-<scale>.json. wrk (Debian package) drives the HTTP scenario.
+SCALE ?= 10k
+bench: install
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -q wrk >/dev/null 2>&1 \
+		|| sudo -n apt-get install -y -q wrk >/dev/null 2>&1 \
+		|| echo "wrk is not available: the HTTP throughput scenario will be skipped"
+	$(PY) bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
