@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/return/", views.AssetReturnView.as_view(), name="asset_return"),
     path("<int:pk>/value/", views.AssetValueAdjustView.as_view(), name="asset_value"),
     path("<int:pk>/repair/", views.RepairCreateView.as_view(), name="asset_repair"),
+    path("<int:pk>/attachments/", views.AttachmentUploadView.as_view(), name="attachment_upload"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.AttachmentDownloadView.as_view(),
+         name="attachment_download"),
+    path("<int:pk>/attachments/<int:attachment_pk>/delete/", views.AttachmentDeleteView.as_view(),
+         name="attachment_delete"),
     # Documents (views.py)
     path("transfers/", views.TransferListView.as_view(), name="transfer_list"),
     path("transfers/new/", views.TransferCreateView.as_view(), name="transfer_create"),

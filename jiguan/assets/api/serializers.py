@@ -19,6 +19,7 @@ from .. import depreciation, services
 from ..models import (
     MONEY,
     Asset,
+    AssetAttachment,
     AssetEvent,
     ConfigurationRequest,
     DepreciationEntry,
@@ -477,3 +478,35 @@ class AssetImportJobSerializer(serializers.Serializer):
     percent = serializers.IntegerField(help_text=_("总进度（0–100）：校验占前一半，写入占后一半"))
     result = ImportJobResultSerializer(allow_null=True, help_text=_("导入成功时的结果"))
     error = ImportErrorSerializer(allow_null=True, help_text=_("文件有错误（未导入任何数据）或任务出错时的原因"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos and attachments (照片与附件)
+# ---------------------------------------------------------------------------------------------
+
+class AssetAttachmentSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    uploaded_by_name = serializers.CharField(source="uploaded_by.display_name", read_only=True, default=None,
+                                             allow_null=True)
+    url = serializers.SerializerMethodField(help_text=_("下载地址（须有查看该资产卡片的权限）"))
+
+    class Meta:
+        model = AssetAttachment
+        fields = ["id", "asset", "kind", "kind_display", "filename", "size", "content_type", "sha256",
+                  "description", "uploaded_by", "uploaded_by_name", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        from django.urls import reverse
+
+        path = reverse("asset-attachment", args=[obj.asset_id, obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class AssetAttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.ListField(
+        child=serializers.FileField(), allow_empty=False,
+        help_text=_("一个或多个文件（字段 file 可重复）：照片 JPG、PNG、WEBP，文档 PDF、DOCX、XLSX、OFD"))
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                        help_text=_("说明，适用于本次上传的全部文件"))

@@ -21,7 +21,12 @@ from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from jiguan.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, require_in_scope
+from jiguan.core.api import (
+    ScopedModelPermissions,
+    ScopedModelViewSet,
+    ScopedReadOnlyViewSet,
+    require_in_scope,
+)
 from jiguan.core.imports import XLSX_CONTENT_TYPE, RowError, error_report_path, save_error_report
 from jiguan.core.scoping import permission_name
 
@@ -40,6 +45,7 @@ from ..models import (
     Transfer,
     TransferItem,
 )
+from ..views import attachment_response
 from . import serializers
 
 
@@ -65,7 +71,7 @@ def cards_of_one_unit(user, ids, verb: str) -> tuple[list[Asset], object]:
     return cards, cards[0].owner_unit
 
 
-FILE_ACTIONS = ("label", "import_report")
+FILE_ACTIONS = ("label", "import_report", "attachment")
 IMPORT_ACTIONS = ("import_upload", "import_status", "import_report")
 
 
@@ -74,6 +80,19 @@ class CanImportAssets(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return request.user.has_perm(permission_name(Asset, "import"))
+
+
+class CardAttachmentPermissions(ScopedModelPermissions):
+    """Attachments of a card: read with the right to view cards, upload and delete with the right to
+    change them (there is no delete_asset: cards are never deleted)."""
+
+    perms_map = {**ScopedModelPermissions.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"],
+                 "DELETE": ["%(app_label)s.change_%(model_name)s"]}
+
+
+ATTACHMENT_PERMISSIONS = [permissions.IsAuthenticated, CardAttachmentPermissions]
+ATTACHMENT_ID = OpenApiParameter("attachment_pk", OpenApiTypes.INT, OpenApiParameter.PATH,
+                                 description="the attachment's id")
 
 
 class AssetViewSet(ScopedModelViewSet):
@@ -208,6 +227,51 @@ class AssetViewSet(ScopedModelViewSet):
             raise translate_validation(events.errors)
         page = self.paginate_queryset(events.qs.order_by("id"))
         return self.get_paginated_response(serializers.AssetEventSerializer(page, many=True).data)
+
+    @extend_schema(methods=["GET"], responses=serializers.AssetAttachmentSerializer(many=True), filters=False)
+    @extend_schema(methods=["POST"], request={"multipart/form-data": serializers.AssetAttachmentUploadSerializer},
+                   responses={201: serializers.AssetAttachmentSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get", "post"], permission_classes=ATTACHMENT_PERMISSIONS)
+    def attachments(self, request, pk=None):
+        """Photos and attachments of the card (照片与附件), oldest first. POST uploads one or more files
+        (multipart, field ``file`` repeated; all or nothing): JPG, PNG or WEBP photos, PDF, DOCX, XLSX or
+        OFD documents, each checked by extension and content, at most ``JIGUAN_MAX_ATTACHMENT_MB``
+        (20 MB by default); needs the right to change the card."""
+        card = self.get_object()
+        if request.method == "POST":
+            require_verb(request.user, Asset, "change", card.owner_unit, _("您没有变更资产卡片的权限。"))
+            body = serializers.AssetAttachmentUploadSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            added = services.attachments_add(asset=card, files=body.validated_data["file"],
+                                             description=body.validated_data.get("description", ""))
+            data = serializers.AssetAttachmentSerializer(added, many=True, context={"request": request}).data
+            return Response(data, status=status.HTTP_201_CREATED)
+        rows = card.attachments.select_related("uploaded_by").order_by("id")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(
+            serializers.AssetAttachmentSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(methods=["GET"], operation_id="assets_attachment_download",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, filters=False,
+                   parameters=[ATTACHMENT_ID, OpenApiParameter("inline", OpenApiTypes.INT, enum=[1],
+                                                              description="1: show photos and PDFs in the browser")])
+    @extend_schema(methods=["DELETE"], operation_id="assets_attachment_delete", responses={204: None},
+                   filters=False, parameters=[ATTACHMENT_ID])
+    @action(detail=True, methods=["get", "delete"], url_path=r"attachments/(?P<attachment_pk>[0-9]+)",
+            url_name="attachment", http_method_names=["get", "delete", "head", "options"],
+            permission_classes=ATTACHMENT_PERMISSIONS)
+    def attachment(self, request, pk=None, attachment_pk=None):
+        """One attachment: GET downloads its file (with its original name and content type); DELETE
+        removes it (file and record, audited), with the right to change the card."""
+        card = self.get_object()
+        attachment = card.attachments.filter(pk=attachment_pk).first()
+        if attachment is None:
+            raise Http404
+        if request.method == "DELETE":
+            require_verb(request.user, Asset, "change", card.owner_unit, _("您没有变更资产卡片的权限。"))
+            services.attachment_delete(attachment=attachment)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return attachment_response(attachment, inline=request.query_params.get("inline") == "1")
 
     @extend_schema(operation_id="assets_label", responses={(200, "application/pdf"): OpenApiTypes.BINARY},
                    filters=False)

@@ -165,6 +165,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Private files (asset photos and attachments): never under MEDIA_ROOT or STATIC_ROOT and never served
+# by the web server; downloads go through views that check the data scope.
+JIGUAN_PRIVATE_ROOT = Path(os.environ.get("JIGUAN_PRIVATE_ROOT", VAR_DIR / "private"))
+JIGUAN_MAX_ATTACHMENT_MB = env_int("JIGUAN_MAX_ATTACHMENT_MB", 20)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
