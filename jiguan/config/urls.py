@@ -24,6 +24,9 @@ urlpatterns = [
     path("logout/", org_views.logout_view, name="logout"),
     path("password/", org_views.password_change_view, name="password_change"),
     path("switch-unit/", org_views.switch_unit_view, name="switch_unit"),
+    # Personal, on every list page (not an org administration page): 保存筛选 / 我的筛选.
+    path("saved-filters/", org_views.SavedFilterCreateView.as_view(), name="saved_filter_create"),
+    path("saved-filters/<int:pk>/delete/", org_views.SavedFilterDeleteView.as_view(), name="saved_filter_delete"),
     path("org/", include("jiguan.org.urls")),
     path("audit/", include("jiguan.audit.urls")),
     path("notifications/", include("jiguan.notifications.urls")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.apps import apps
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import permission_name
@@ -53,3 +54,20 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
         if not value:
             return qs
         return qs.filter(**{f"{self.field_name}__startswith": value.path})
+
+
+# Parameters of a list URL that choose how to show the rows, not which rows.
+NON_FILTER_PARAMETERS = ("page", "export")
+
+
+def filter_querystring(params) -> str:
+    """The part of a list's query string that selects its rows (for saved filters): ``params`` (a
+    QueryDict) without pagination, export and empty values, in the order given."""
+    kept = QueryDict(mutable=True)
+    for key, values in params.lists():
+        if key in NON_FILTER_PARAMETERS:
+            continue
+        values = [v for v in values if v.strip()]
+        if values:
+            kept.setlist(key, values)
+    return kept.urlencode()

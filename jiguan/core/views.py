@@ -17,6 +17,7 @@ from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 
 from . import exports
+from .filters import filter_querystring
 from .forms import bootstrapify
 from .scoping import permission_name
 from .tables import Table
@@ -95,6 +96,17 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
     export_name = ""
     create_url_name = ""
     extra_actions_template = ""
+    # 保存筛选 / 我的筛选 (jiguan.org.models.SavedFilter): offered on lists with a filterset whose URL
+    # takes no arguments, so the URL name and the saved query string reproduce the same rows.
+    saved_filters = True
+
+    def saved_filter_view(self) -> str:
+        """The URL name under which this page's filters are saved, or "" when it offers none."""
+        match = self.request.resolver_match
+        if not (self.saved_filters and self.filterset_class and match and match.url_name
+                and not match.args and not match.kwargs):
+            return ""
+        return match.view_name
 
     def get_filterset(self):
         if not self.filterset_class:
@@ -142,6 +154,14 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
             permission_name(self.model, "add")) else ""
         context["title"] = self.title or self.model._meta.verbose_name_plural
         context["extra_actions_template"] = self.extra_actions_template
+        view_name = self.saved_filter_view()
+        if view_name:  # one query: the user's saved filters of this page
+            from django.apps import apps
+
+            context["saved_filter_view"] = view_name
+            context["saved_filter_query"] = filter_querystring(self.request.GET)
+            context["saved_filters"] = list(apps.get_model("org", "SavedFilter").objects.restrict(
+                self.request.user).filter(view=view_name).only("id", "view", "name", "query"))
         return context
 
 

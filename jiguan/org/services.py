@@ -15,13 +15,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.http import QueryDict
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core.filters import filter_querystring
 
-from .models import PATH_SEPARATOR, Duty, OrgUnit, Role, RoleAssignment, User
+from .models import PATH_SEPARATOR, Duty, OrgUnit, Role, RoleAssignment, SavedFilter, User
 
 # Organisation units ----------------------------------------------------------------------------
 
@@ -251,3 +254,52 @@ def role_set_permissions(*, role: Role, permissions) -> Role:
     audit.record(Action.PERMISSION, role, before={"permissions": before}, after={"permissions": after},
                  message=_("修改角色“%(role)s”的权限") % {"role": role.name})
     return role
+
+
+# Saved filters (保存的筛选条件) -----------------------------------------------------------------
+
+
+def _offers_saved_filters(view: str) -> bool:
+    """True when ``view`` names a list page without URL arguments that offers saved filters."""
+    try:
+        match = resolve(reverse(view))
+    except NoReverseMatch:
+        return False
+    cls = getattr(match.func, "view_class", None)
+    return bool(getattr(cls, "saved_filters", False) and getattr(cls, "filterset_class", None))
+
+
+@transaction.atomic
+def saved_filter_save(*, user: User, view: str, name: str, query: str) -> SavedFilter:
+    """Save the filters ``query`` of the list page ``view`` under ``name`` for ``user``; a filter of
+    the same name on that page is replaced. At most ``SavedFilter.MAX_PER_VIEW`` per page."""
+    name = name.strip()
+    query = filter_querystring(QueryDict(query))
+    if not _offers_saved_filters(view):
+        raise ValidationError({"view": _("该页面不能保存筛选条件。")})
+    if not query:
+        raise ValidationError({"query": _("当前没有筛选条件，无需保存。")})
+    # Lock the owner's row so two saves at once cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    saved = SavedFilter.objects.filter(user=user, view=view, name=name).first()
+    if saved is not None:
+        before = audit.snapshot(saved)
+        saved.query = query
+        _full_clean(saved)
+        saved.save(update_fields=["query"])
+        audit.record_update(saved, before)
+        return saved
+    if SavedFilter.objects.filter(user=user, view=view).count() >= SavedFilter.MAX_PER_VIEW:
+        raise ValidationError({"name": _("每个列表最多保存 %(n)d 个筛选条件，请先删除不再使用的。") % {
+            "n": SavedFilter.MAX_PER_VIEW}})
+    saved = SavedFilter(user=user, view=view, name=name, query=query)
+    _full_clean(saved)
+    saved.save()
+    audit.record_create(saved)
+    return saved
+
+
+@transaction.atomic
+def saved_filter_delete(*, saved_filter: SavedFilter) -> None:
+    audit.record_delete(saved_filter, audit.snapshot(saved_filter))
+    saved_filter.delete()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,11 +18,12 @@ from django.views.decorators.http import require_POST
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core.filters import filter_querystring
 from jiguan.core.services import generic_create
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
 from . import filters, forms, services, tables
-from .models import OrgUnit, Role, RoleAssignment, User
+from .models import OrgUnit, Role, RoleAssignment, SavedFilter, User
 
 # Organisation units ----------------------------------------------------------------------------
 
@@ -339,6 +340,52 @@ class SecuritySettingsView(ScopedViewMixin, View):
             "rows": rows, "breadcrumbs": [(_("安全策略"), None)]})
 
 
+# Saved filters (保存的筛选条件) of every list page ------------------------------------------------
+
+
+def list_url(view: str, query: str = "") -> str:
+    """The list page ``view`` with ``query`` applied; the start page when the name is unknown."""
+    try:
+        url = reverse(view)
+    except NoReverseMatch:
+        return reverse("home")
+    return f"{url}?{query}" if query else url
+
+
+class SavedFilterCreateView(ScopedViewMixin, View):
+    """保存筛选: the list page's form posts the page's URL name, its filters and a name."""
+
+    model = SavedFilter
+    action = "add"
+
+    def post(self, request):
+        view, query = request.POST.get("view", ""), request.POST.get("query", "")
+        try:
+            saved = services.saved_filter_save(user=request.user, view=view, name=request.POST.get("name", ""),
+                                               query=query)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(list_url(view, filter_querystring(QueryDict(query))))
+        messages.success(request, _("已保存筛选“%(name)s”，可在“我的筛选”中使用。") % {"name": saved.name})
+        return HttpResponseRedirect(saved.get_absolute_url())
+
+
+class SavedFilterDeleteView(ScopedViewMixin, View):
+    model = SavedFilter
+    action = "delete"
+
+    def post(self, request, pk):
+        saved = self.get_queryset().filter(pk=pk).first()
+        if saved is None:
+            raise Http404(_("记录不存在，或不在您的数据范围内。"))
+        services.saved_filter_delete(saved_filter=saved)
+        messages.success(request, _("已删除筛选“%(name)s”。") % {"name": saved.name})
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            target = list_url(saved.view)
+        return HttpResponseRedirect(target)
+
+
 # Sign-in ---------------------------------------------------------------------------------------
 
 
@@ -378,8 +425,6 @@ def password_change_view(request):
     form = forms.PasswordChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         from django.contrib.auth import update_session_auth_hash
-        from django.core.exceptions import ValidationError
-
         try:
             services.user_set_password(user=request.user, password=form.cleaned_data["new_password"])
         except ValidationError as exc:

@@ -415,7 +415,7 @@ def test_the_list_searches_exports_and_prints_labels(page, live_server, users, t
 
     # Pinyin initials of 台式计算机: the two in use and the idle one, not the laptop.
     page.fill("#id_q", "tsjsj")
-    page.get_by_role("button", name="筛选").click()
+    page.get_by_role("button", name="筛选", exact=True).click()
     expect(rows).to_have_count(3)
     for row in range(3):
         expect(rows.nth(row)).to_contain_text("台式计算机")
@@ -425,7 +425,7 @@ def test_the_list_searches_exports_and_prints_labels(page, live_server, users, t
     # A class and everything below it: 信息化设备 (A0201) holds the computers and the laptop.
     page.fill("#id_q", "")
     page.fill("#id_class_code", "A02010000")
-    page.get_by_role("button", name="筛选").click()
+    page.get_by_role("button", name="筛选", exact=True).click()
     expect(rows).to_have_count(4)
     expect(page.locator("#asset-table")).to_contain_text("便携式计算机")
     expect(page.locator("#asset-table")).not_to_contain_text("激光打印机")

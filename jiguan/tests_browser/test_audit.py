@@ -27,7 +27,7 @@ def test_audit_administrator_finds_the_creation_and_the_move_of_a_unit(page, liv
     shot(page, "audit-list")
 
     page.fill("#id_object_id", str(unit.pk))
-    page.locator("form[role=search]").get_by_role("button", name="筛选").click()
+    page.locator("form[role=search]").get_by_role("button", name="筛选", exact=True).click()
     rows = page.locator("table tbody tr", has_text=NEW_UNIT)
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("移动")

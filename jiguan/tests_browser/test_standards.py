@@ -117,7 +117,7 @@ def test_browse_the_tables_and_a_keys_history(page, live_server, users, standard
     page.get_by_role("link", name="办公室人均使用面积标准").click()
     expect(page.locator("h1")).to_have_text("办公室人均使用面积标准")
     page.fill("#id_q", "county")
-    page.get_by_role("button", name="筛选").click()
+    page.get_by_role("button", name="筛选", exact=True).click()
     rows = page.locator("table.table-list tbody tr")
     expect(rows.filter(has_text="县级机关")).to_have_count(1)
     expect(rows.filter(has_text="municipal")).to_have_count(0)  # the search narrows the list
