@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection, models, transaction
 from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Cast
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,21 +105,13 @@ def accumulated_expr(period: int, prefix: str = "") -> Case:
     return Case(
         When(Q(**{f"{prefix}dep_method": DepreciationMethod.NONE}) | Q(**{f"{prefix}dep_months": 0}),
              then=Value(ZERO)),
-        When(GreaterEqual(k, f("dep_months")), then=f("original_value")),
-        When(GreaterEqual(Value(0), k),
-             then=Case(When(GreaterEqual(p, f("dep_anchor") - 1), then=f("dep_base")), default=Value(ZERO),
+        When(GreaterThanOrEqual(k, f("dep_months")), then=f("original_value")),
+        When(LessThanOrEqual(k, Value(0)),
+             then=Case(When(GreaterThanOrEqual(p, f("dep_anchor") - 1), then=f("dep_base")), default=Value(ZERO),
                        output_field=money_field)),
         default=ExpressionWrapper(f("dep_base") + Cast(k, money_field) * f("dep_monthly"), output_field=money_field),
         output_field=money_field,
     )
-
-
-class GreaterEqual(models.Func):
-    """``a >= b`` as a boolean expression usable in ``When`` (both databases)."""
-
-    template = "(%(expressions)s)"
-    arg_joiner = " >= "
-    output_field = models.BooleanField()
 
 
 # ---------------------------------------------------------------------------------------------

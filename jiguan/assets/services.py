@@ -181,12 +181,17 @@ def codes_allocate(*, owner_unit: OrgUnit, class_code: str, on: date, count: int
     tenant = tenant or settings_for(owner_unit)
     prefix, seq_format = render_code_prefix(tenant.code_pattern, region=region or region_code_of(owner_unit),
                                             year=on.year, class_code=class_code)
+    first = _sequence_advance(prefix, count)
+    return [prefix + seq_format.format(seq=n) for n in range(first, first + count)]
+
+
+def _sequence_advance(prefix: str, count: int = 1) -> int:
+    """Reserve ``count`` serial numbers of ``prefix`` under a row lock; returns the first."""
     with transaction.atomic():
         AssetCodeSequence.objects.get_or_create(prefix=prefix)
         row = AssetCodeSequence.objects.select_for_update().get(prefix=prefix)
-        first = row.last_value + 1
         AssetCodeSequence.objects.filter(pk=row.pk).update(last_value=F("last_value") + count)
-    return [prefix + seq_format.format(seq=n) for n in range(first, first + count)]
+    return row.last_value + 1
 
 
 def event_add(asset: Asset, kind: str, summary: str, *, on: date | None = None, data: dict | None = None,
@@ -543,15 +548,10 @@ def repair_record(*, asset: Asset, repaired_on: date, cost: Decimal, vendor: str
 # Documents: numbering, items
 # ---------------------------------------------------------------------------------------------
 
-def _number(prefix: str, model) -> str:
+def _number(prefix: str) -> str:
     """DB-2026-000123: a per-prefix-and-year counter in the same sequence table as asset codes."""
     year = timezone.localdate().year
-    key = f"#{prefix}-{year}-"
-    with transaction.atomic():
-        AssetCodeSequence.objects.get_or_create(prefix=key)
-        row = AssetCodeSequence.objects.select_for_update().get(prefix=key)
-        AssetCodeSequence.objects.filter(pk=row.pk).update(last_value=F("last_value") + 1)
-    return f"{prefix}-{year}-{row.last_value + 1:06d}"
+    return f"{prefix}-{year}-{_sequence_advance(f'#{prefix}-{year}-'):06d}"
 
 
 def _cards_for(ids: Iterable[int], owner_unit: OrgUnit, verb: str) -> list[Asset]:
@@ -600,7 +600,7 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
         raise ValidationError({"reason": _("请填写调拨理由。")})
     cards = _cards_for(asset_ids, from_unit, _("调拨"))
     transfer = Transfer.objects.create(
-        number=_number("DB", Transfer), from_unit=from_unit, to_unit=to_unit, reason=reason, requested_by=actor,
+        number=_number("DB"), from_unit=from_unit, to_unit=to_unit, reason=reason, requested_by=actor,
         total_value=sum((c.original_value for c in cards), ZERO), asset_count=len(cards),
         status=DocStatus.PENDING if submit else DocStatus.DRAFT)
     try:
@@ -662,9 +662,6 @@ def transfer_outcome(transfer: Transfer, outcome: str) -> None:
 # Disposal (处置)
 # ---------------------------------------------------------------------------------------------
 
-VALUATION_METHODS = {"sale", "assignment", "transfer", "exchange"}  # Art 36: valuation before these
-
-
 @transaction.atomic
 def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, reason: str, actor,
                     reason_code: str = "", valuation: Decimal | None = None, submit: bool = True) -> Disposal:
@@ -673,21 +670,21 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
     on = timezone.localdate()
     errors = {}
     methods = standard_values("disposal_method", on)
-    if method not in methods:
+    entry = methods.get(method)
+    if entry is None:
         errors["method"] = [_("请选择有效的处置方式。")]
-    if method in ("scrap", "loss_writeoff"):
-        if reason_code not in standard_values("scrapping_reason", on):
-            errors["reason_code"] = [_("报废、报损须选择条例第二十一条规定的原因。")]
-    if method in VALUATION_METHODS and valuation is None:
-        errors["valuation"] = [_("%(method)s须先评估，请填写评估价值（条例第三十六条）。") % {
-            "method": methods[method].name if method in methods else method}]
+    rules = entry.attrs if entry is not None else {}  # standards_data.DISPOSAL_RULES
+    if rules.get("reason_table") and reason_code not in standard_values(rules["reason_table"], on):
+        errors["reason_code"] = [_("报废、报损须选择条例第二十一条规定的原因。")]
+    if rules.get("valuation") and valuation is None:
+        errors["valuation"] = [_("%(method)s须先评估，请填写评估价值（条例第三十六条）。") % {"method": entry.name}]
     if not reason.strip():
         errors["reason"] = [_("请填写处置说明。")]
     if errors:
         raise ValidationError(errors)
     cards = _cards_for(asset_ids, unit, _("处置"))
     disposal = Disposal.objects.create(
-        number=_number("CZ", Disposal), unit=unit, method=method, reason_code=reason_code, reason=reason,
+        number=_number("CZ"), unit=unit, method=method, reason_code=reason_code, reason=reason,
         valuation=valuation, requested_by=actor, total_value=sum((c.original_value for c in cards), ZERO),
         asset_count=len(cards), status=DocStatus.PENDING if submit else DocStatus.DRAFT)
     try:
@@ -826,7 +823,7 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
     if idle:
         notes.append({"idle": [c.code for c in idle], "message": _("不调剂的理由：%(r)s") % {"r": idle_reason}})
     request = ConfigurationRequest(
-        number=_number("PZ", ConfigurationRequest), unit=unit, item_name=item_name, class_code=class_code,
+        number=_number("PZ"), unit=unit, item_name=item_name, class_code=class_code,
         standard_key=standard_key or next((n["key"] for n in notes if "key" in n), ""), quantity=quantity,
         unit_price=unit_price, total_amount=depreciation.money(unit_price * quantity), reason=reason,
         over_standard=over, check_notes=audit.jsonable(notes), idle_offered=len(idle), requested_by=actor,

@@ -38,3 +38,37 @@ TABLES = [
         key_label="分类代码前缀",
     ),
 ]
+
+
+# Rules of the disposal methods (资产处置方式, shipped by the standards app), kept as attributes of
+# their entries so a tenant changes them by change request, not in code:
+#   reason_table: the code table a reason must come from (报废、报损: Order 738 Art 21 [C])
+#   valuation:    the disposal needs a valuation first (Order 738 Art 36, FACTS §1 [C])
+DISPOSAL_RULES = {
+    "scrap": {"reason_table": "scrapping_reason"},
+    "loss_writeoff": {"reason_table": "scrapping_reason"},
+    "sale": {"valuation": True},
+    "assignment": {"valuation": True},
+    "transfer": {"valuation": True},
+    "exchange": {"valuation": True},
+}
+
+
+def apply_disposal_rules(apps) -> None:
+    """Add DISPOSAL_RULES to the disposal-method entries that lack them (idempotent; works with
+    historical models in a migration)."""
+    StandardEntry = apps.get_model("standards", "StandardEntry")
+    for entry in StandardEntry.objects.filter(table__code="disposal_method", key__in=DISPOSAL_RULES):
+        wanted = {**DISPOSAL_RULES[entry.key], **entry.attrs}
+        if wanted != entry.attrs:
+            StandardEntry.objects.filter(pk=entry.pk).update(attrs=wanted)
+
+
+def ensure(apps) -> None:
+    """Everything the assets module reads from the standards, as the migrations leave it: for tests
+    that run after a transactional test has flushed the tables (idempotent)."""
+    from jiguan.standards import shipped
+
+    shipped.load(apps)
+    shipped.load(apps, tables=TABLES)
+    apply_disposal_rules(apps)

@@ -43,11 +43,9 @@ def standards(transactional_db):
     """The standards tables the assets module reads (flushed by earlier transactional tests)."""
     from django.apps import apps
 
-    from jiguan.assets.standards_data import TABLES
-    from jiguan.standards import shipped
+    from jiguan.assets.standards_data import ensure
 
-    shipped.load(apps)
-    shipped.load(apps, tables=TABLES)
+    ensure(apps)  # idempotent: what the migrations load, flushed by transactional tests
 
 
 @pytest.fixture

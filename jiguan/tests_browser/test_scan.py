@@ -49,12 +49,10 @@ def register_card(owner_unit, actor, name):
     from django.apps import apps
 
     from jiguan.assets import services
-    from jiguan.assets.standards_data import TABLES
+    from jiguan.assets.standards_data import ensure
     from jiguan.core.context import acting_as
-    from jiguan.standards import shipped
 
-    shipped.load(apps)  # the shipped standards tables, flushed by earlier transactional tests
-    shipped.load(apps, tables=TABLES)
+    ensure(apps)  # idempotent: what the migrations load, flushed by transactional tests
     with acting_as(actor):
         (card,) = services.asset_register(
             owner_unit=owner_unit, on=date(2024, 1, 15), name=name, class_code="A02010105",

@@ -15,11 +15,9 @@ def shipped_standards(db):
     elsewhere may have flushed them, so load them again when they are missing (idempotent)."""
     from django.apps import apps
 
-    from jiguan.assets.standards_data import TABLES
-    from jiguan.standards import shipped
+    from jiguan.assets.standards_data import ensure
 
-    shipped.load(apps)
-    shipped.load(apps, tables=TABLES)
+    ensure(apps)  # idempotent: what the migrations load, flushed by transactional tests
 
 
 @pytest.fixture

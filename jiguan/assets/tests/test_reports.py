@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from jiguan.assets import selectors, services
 from jiguan.assets.models import Asset, AssetStatus, period_of
+from jiguan.assets.standards_data import DISPOSAL_RULES
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core.context import acting_as
 from jiguan.core.testing import make_user
@@ -82,9 +83,10 @@ def on_day(monkeypatch, day):
 
 def dispose(actor, approver, unit, cards, method, rng, outcome="approved", income=None):
     extra = {}
-    if method in ("scrap", "loss_writeoff"):
+    rules = DISPOSAL_RULES.get(method, {})
+    if rules.get("reason_table"):
         extra["reason_code"] = "obsolete"
-    if method in services.VALUATION_METHODS:
+    if rules.get("valuation"):
         extra["valuation"] = Decimal(rng.randint(0, 5000))
     with acting_as(actor, channel="web"):
         disposal = services.disposal_create(unit=unit, asset_ids=[c.pk for c in cards], method=method,

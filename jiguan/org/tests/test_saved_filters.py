@@ -31,11 +31,9 @@ def shipped_standards(db):
     """The standards tables the assets module reads (a transactional test may have flushed them)."""
     from django.apps import apps
 
-    from jiguan.assets.standards_data import TABLES
-    from jiguan.standards import shipped
+    from jiguan.assets.standards_data import ensure
 
-    shipped.load(apps)
-    shipped.load(apps, tables=TABLES)
+    ensure(apps)  # idempotent: what the migrations load, flushed by transactional tests
 
 
 @pytest.fixture
