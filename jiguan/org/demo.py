@@ -74,6 +74,8 @@ DEMO_USERS = [
     # Approvers for approval flows (审批流): unit head → city offices administration → finance.
     ("fzedu_leader", "刘局长（福州市教育局）", ("福建省", "福州市", "福州市教育局"),
      [("unit_leader", ("福建省", "福州市", "福州市教育局"), True)]),
+    ("mhfin_leader", "林局长（闽侯县财政局）", ("福建省", "福州市", "闽侯县", "闽侯县财政局"),
+     [("unit_leader", ("福建省", "福州市", "闽侯县", "闽侯县财政局"), True)]),
     ("fz_offices", "何审批（福州市机关事务局）", ("福建省", "福州市", "福州市机关事务管理局"),
      [("offices_approver", ("福建省", "福州市", "福州市机关事务管理局"), False)]),
     ("fz_finance", "吴审核（福州市财政局）", ("福建省", "福州市", "福州市财政局", "资产管理处"),

@@ -25,6 +25,8 @@ class ApproverRelation(models.TextChoices):
     NEAREST_KIND = "nearest_kind", _("最近的指定类型单位")
     NEAREST_NAMED = "nearest_named", _("最近的名称含关键字的单位")
     FIXED_UNIT = "fixed_unit", _("指定单位")
+    # Business with two units (a transfer, 调拨): the other side signs off, e.g. the receiving unit.
+    COUNTERPARTY_UNIT = "counterparty_unit", _("对方单位（如调入单位）")
 
 
 class Operator(models.TextChoices):

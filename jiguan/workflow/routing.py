@@ -23,11 +23,14 @@ def applying_unit(unit: OrgUnit) -> OrgUnit:
     return chain.order_by("-depth").first() or unit
 
 
-def approver_unit(step: FlowStep, applicant_unit: OrgUnit) -> OrgUnit | None:
-    """The unit whose holders of ``step.approver_role`` decide this step for ``applicant_unit``."""
+def approver_unit(step: FlowStep, applicant_unit: OrgUnit, counterparty_unit: OrgUnit | None = None) -> OrgUnit | None:
+    """The unit whose holders of ``step.approver_role`` decide this step for ``applicant_unit``
+    (and, for business with two units, ``counterparty_unit``: the receiving unit of a transfer)."""
     base = applying_unit(applicant_unit)
     if step.relation == ApproverRelation.SAME_UNIT:
         return base
+    if step.relation == ApproverRelation.COUNTERPARTY_UNIT:
+        return applying_unit(counterparty_unit) if counterparty_unit is not None else None
     if step.relation == ApproverRelation.PARENT_UNIT:
         return base.parent
     if step.relation == ApproverRelation.FIXED_UNIT:

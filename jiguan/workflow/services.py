@@ -62,7 +62,7 @@ def route_preview(flow: Flow, applicant_unit, values: dict, counterparty_unit=No
     rows = []
     for step in flow.steps.select_related("approver_role", "fixed_unit").order_by("order"):
         applies = step.applies(values)
-        unit = routing.approver_unit(step, applicant_unit) if applies else None
+        unit = routing.approver_unit(step, applicant_unit, counterparty_unit) if applies else None
         rows.append({"step": step, "applies": applies, "unit": unit,
                      "approvers": list(routing.eligible_approvers(step, unit)) if unit else []})
     return rows
@@ -87,7 +87,7 @@ def _next_route(request: ApprovalRequest, after_order: int, actor) -> Route | No
                                           comment=_("不满足条件 %(c)s，自动跳过") % {"c": step.condition_text()}
                                           if step.condition_field else _("双方同一上级，自动跳过"))
             continue
-        unit = routing.approver_unit(step, request.applicant_unit)
+        unit = routing.approver_unit(step, request.applicant_unit, request.counterparty_unit)
         if unit is None or not routing.eligible_approvers(step, unit).exists():
             raise ValidationError(_("步骤“%(step)s”找不到审批人（角色：%(role)s，单位：%(unit)s），"
                                     "请联系系统管理员检查审批流程配置或角色授权。") % {
@@ -173,7 +173,7 @@ def was_approver(user, request: ApprovalRequest) -> bool:
               .select_related("step").order_by("-id").first())
     if action is None:
         return False
-    unit = routing.approver_unit(action.step, request.applicant_unit)
+    unit = routing.approver_unit(action.step, request.applicant_unit, request.counterparty_unit)
     return unit is not None and routing.is_eligible(user, action.step, unit)
 
 
