@@ -3,12 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 VIEW = {"assets.view_asset", "assets.view_assetevent", "assets.view_repairrecord", "assets.view_transfer",
         "assets.view_transferitem", "assets.view_disposal", "assets.view_disposalitem",
-        "assets.view_configurationrequest", "assets.view_depreciationrun", "assets.view_depreciationentry"}
+        "assets.view_configurationrequest", "assets.view_depreciationrun", "assets.view_depreciationentry",
+        "assets.view_valuechange", "assets.view_workloadreading"}
 MANAGE = VIEW | {
     "assets.add_asset", "assets.change_asset", "assets.import_asset", "assets.issue_asset", "assets.transfer_asset",
     "assets.dispose_asset", "assets.depreciate_asset", "assets.report_asset", "assets.add_repairrecord",
     "assets.add_transfer", "assets.add_disposal", "assets.change_disposal", "assets.add_configurationrequest",
-    "assets.add_depreciationrun", "assets.view_assetsettings",
+    "assets.add_depreciationrun", "assets.view_assetsettings", "assets.add_valuechange",
+    "assets.add_workloadreading",
 }
 
 
@@ -39,6 +41,9 @@ class AssetsConfig(AppConfig):
         registry.register(registry.BusinessType(
             code="assets.disposal", label=_("资产处置"), model="assets.Disposal",
             on_outcome="jiguan.assets.services.disposal_outcome", fields={"amount": _("原值合计（元）")}))
+        registry.register(registry.BusinessType(
+            code="assets.value_change", label=_("资产价值调整"), model="assets.ValueChange",
+            on_outcome="jiguan.assets.services.value_change_outcome", fields={"amount": _("调整金额（绝对值，元）")}))
 
         menu.register("assets", _("资产管理"), "box-seam", [
             menu.MenuItem(_("资产卡片"), "assets:asset_list", "assets.view_asset", "card-list"),
@@ -46,6 +51,7 @@ class AssetsConfig(AppConfig):
             menu.MenuItem(_("配置申请"), "assets:configuration_list", "assets.view_configurationrequest", "cart"),
             menu.MenuItem(_("资产调拨"), "assets:transfer_list", "assets.view_transfer", "arrow-left-right"),
             menu.MenuItem(_("资产处置"), "assets:disposal_list", "assets.view_disposal", "trash"),
+            menu.MenuItem(_("价值调整"), "assets:value_change_list", "assets.view_valuechange", "currency-yen"),
             menu.MenuItem(_("折旧计提"), "assets:run_list", "assets.view_depreciationrun", "graph-down"),
             menu.MenuItem(_("资产报表"), "assets:report", "assets.report_asset", "bar-chart"),
             menu.MenuItem(_("扫码查看"), "assets:scan", "assets.view_asset", "qr-code-scan"),

@@ -34,9 +34,18 @@ FLOWS = [
         ("单位负责人审批", "unit_leader", ApproverRelation.SAME_UNIT, "", None),
         ("财政部门审核（5 万元及以上）", "finance_approver", ApproverRelation.NEAREST_NAMED, "财政", Decimal("50000")),
     ]),
+    # An internal transfer inside one centrally managed group (both units under the same parent)
+    # needs only the two units' sign-off: the third step is skipped (skip_if_same_parent).
     ("assets.transfer", "资产调拨审批", [
         ("调出单位负责人审批", "unit_leader", ApproverRelation.SAME_UNIT, "", None),
-        ("机关事务管理局审批", "offices_approver", ApproverRelation.NEAREST_NAMED, "机关事务", None),
+        ("调入单位负责人确认", "unit_leader", ApproverRelation.COUNTERPARTY_UNIT, "", None),
+        ("机关事务管理局审批（跨主管部门）", "offices_approver", ApproverRelation.NEAREST_NAMED, "机关事务", None,
+         {"skip_if_same_parent": True}),
+    ]),
+    ("assets.value_change", "资产价值调整审批", [
+        ("单位负责人审批", "unit_leader", ApproverRelation.SAME_UNIT, "", None),
+        ("机关事务管理局审核（调整 10 万元及以上）", "offices_approver", ApproverRelation.NEAREST_NAMED, "机关事务",
+         Decimal("100000")),
     ]),
     ("assets.disposal", "资产处置审批", [
         ("单位负责人审批", "unit_leader", ApproverRelation.SAME_UNIT, "", None),
@@ -52,11 +61,12 @@ def flows_ensure(province: OrgUnit) -> None:
         if Flow.objects.filter(business_type=code, unit=province).exists():
             continue
         flow = Flow.objects.create(business_type=code, name=name, unit=province)
-        for order, (step_name, role, relation, keyword, threshold) in enumerate(steps, start=1):
+        for order, (step_name, role, relation, keyword, threshold, *options) in enumerate(steps, start=1):
             FlowStep.objects.create(
                 flow=flow, order=order, name=step_name, approver_role=Role.objects.get(code=role), relation=relation,
                 unit_keyword=keyword, condition_field="amount" if threshold else "",
-                condition_operator=Operator.GTE if threshold else "", condition_value=threshold)
+                condition_operator=Operator.GTE if threshold else "", condition_value=threshold,
+                **(options[0] if options else {}))
 
 
 def load(out) -> None:
@@ -104,7 +114,7 @@ def load(out) -> None:
                                 acquisition_method="donation", acquired_on=date(2019, 9, 1), funding_source="other",
                                 location="一楼大厅", status=AssetStatus.IN_USE)
     _pending_documents(managers)
-    out.write(f"  assets: {Asset.objects.count()} cards; flows for purchase, transfer and disposal at "
+    out.write(f"  assets: {Asset.objects.count()} cards; flows for purchase, transfer, value change and disposal at "
               f"{province.name}")
 
 

@@ -11,6 +11,24 @@ A card carries its schedule (models.Asset ``dep_*``):
 so a computer of 6,000.00 yuan, 6 years (72 months), from 2024-01 is charged 83.33 a month; by
 2026-11 (35 months) 2,916.55; in 2029-12 the last month takes 83.57 and the total is exactly 6,000.00.
 
+Units of production (工作量法, ``dep_method = "units"``): the card's monthly workload readings
+(``WorkloadReading``, each with the cumulative workload up to its month) drive the charge instead of
+the calendar. With W(p) the cumulative of the latest reading at or before min(p, dep_stop) (0 if none),
+T = total_workload, and W0 = W(dep_anchor - 1):
+
+    accumulated(p) = 0                                  p < dep_anchor - 1
+                   = dep_base                           p = dep_anchor - 1, or no total workload
+                   = original_value                     W0 >= T
+                   = dep_base + round((original_value - dep_base) * (min(W(p), T) - W0) / (T - W0))
+
+to the cent, half up, in exact integer arithmetic (cents and hundredths of the workload unit) on
+both databases. At registration dep_base = 0 and W0 = 0 (no reading before the start), so it is
+round(original_value * min(W(p), T) / T): a vehicle of 300,000.00 over 500,000 km that has done
+12,345.67 km carries 7,407.40; the reading that reaches 500,000 km brings it to exactly 300,000.00,
+and a reading beyond the total charges only the rest. A value adjustment from month p0 keeps what was
+charged up to p0 - 1 (dep_anchor = p0, dep_base = accumulated(p0 - 1)) and spreads the new value less
+it over the workload still to come. ``dep_months`` and ``dep_monthly`` are unused (0) on such cards.
+
 The same formula exists twice, in Python (``accumulated_at``) and as a SQL expression
 (``accumulated_expr``) for set-based runs and reports; tests hold them equal.
 
@@ -24,9 +42,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, models, transaction
-from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
-from django.db.models.functions import Cast
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models import Case, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.lookups import GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +60,7 @@ from .models import (
     DepreciationRun,
     RunStatus,
     StartRule,
+    WorkloadReading,
     period_label,
     period_of,
 )
@@ -75,6 +94,8 @@ def schedule(original_value: Decimal, life_months: int, anchor: int, base: Decim
 def accumulated_at(asset: Asset, period: int) -> Decimal:
     """Accumulated depreciation of ``asset`` at the end of month ``period`` (Python twin of
     ``accumulated_expr``)."""
+    if asset.dep_method == DepreciationMethod.UNITS:
+        return _units_accumulated_at(asset, period)
     if asset.dep_method == DepreciationMethod.NONE or asset.dep_months == 0:
         return ZERO
     p = min(period, asset.dep_stop) if asset.dep_stop is not None else period
@@ -86,6 +107,58 @@ def accumulated_at(asset: Asset, period: int) -> Decimal:
     return money(asset.dep_base + k * asset.dep_monthly)
 
 
+# Units of production (工作量法) ---------------------------------------------------------------------
+
+def hundredths(value) -> int:
+    """Cents of an amount, hundredths of a workload: the exact whole numbers the rule works in."""
+    return int((Decimal(value) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def cumulative_at(asset: Asset, period: int) -> Decimal:
+    """The cumulative workload of ``asset`` up to the end of ``period``: its latest reading's."""
+    value = (WorkloadReading.objects.filter(asset_id=asset.pk, period__lte=period).order_by("-period")
+             .values_list("cumulative", flat=True).first())
+    return ZERO if value is None else value
+
+
+def units_accumulated(asset: Asset, cumulative: Decimal, base_cumulative: Decimal) -> Decimal:
+    """The rule for a month at or after ``dep_anchor`` whose cumulative workload is ``cumulative``;
+    ``base_cumulative`` is the cumulative before the anchor (W0, see the module docstring)."""
+    total = asset.total_workload
+    if not total or total <= 0:
+        return asset.dep_base
+    if base_cumulative >= total:
+        return money(asset.original_value)
+    share = hundredths(asset.original_value - asset.dep_base)
+    part, whole = hundredths(min(cumulative, total) - base_cumulative), hundredths(total - base_cumulative)
+    return money(asset.dep_base + Decimal((2 * share * part + whole) // (2 * whole)) / 100)
+
+
+def _units_accumulated_at(asset: Asset, period: int) -> Decimal:
+    p = min(period, asset.dep_stop) if asset.dep_stop is not None else period
+    if p < asset.dep_anchor:
+        return asset.dep_base if p == asset.dep_anchor - 1 else ZERO
+    return units_accumulated(asset, cumulative_at(asset, p), cumulative_at(asset, asset.dep_anchor - 1))
+
+
+def reading_amounts(asset: Asset, readings) -> list[tuple[WorkloadReading, Decimal | None]]:
+    """Each reading with the depreciation of its month (accumulated(p) - accumulated(p - 1)), from the
+    readings themselves: ``cumulative - workload`` is the cumulative before the month. None for a
+    month the card's current schedule does not charge (before ``dep_anchor``, after ``dep_stop``)."""
+    readings = list(readings)
+    if not readings:
+        return []
+    base = cumulative_at(asset, asset.dep_anchor - 1)
+    rows = []
+    for reading in readings:
+        if reading.period < asset.dep_anchor or (asset.dep_stop is not None and reading.period > asset.dep_stop):
+            rows.append((reading, None))
+            continue
+        before = units_accumulated(asset, reading.cumulative - reading.workload, base)
+        rows.append((reading, units_accumulated(asset, reading.cumulative, base) - before))
+    return rows
+
+
 def charged_months(asset: Asset, period: int) -> int:
     if asset.dep_method == DepreciationMethod.NONE or asset.dep_months == 0:
         return 0
@@ -93,9 +166,76 @@ def charged_months(asset: Asset, period: int) -> int:
     return max(0, min(p - asset.dep_anchor + 1, asset.dep_months))
 
 
-def accumulated_expr(period: int, prefix: str = "") -> Case:
+class _UnitsShare(Func):
+    """``base + round(share * part / whole)`` to the cent, half up, for share, part >= 0; NULL when
+    whole is 0. Exact on both databases, amounts in cents and workloads in hundredths: SQLite holds
+    decimals as floats, so each is rounded back to the whole number it stands for and the division is
+    integer arithmetic; PostgreSQL divides exact numerics to 20 decimals (its default would keep about
+    16 significant digits), far finer than the distance of a quotient of whole numbers below 10^20
+    from a half. ``whole`` appears once there: it holds a readings' subquery. Twin of
+    ``units_accumulated``."""
+
+    arity = 4
+    output_field = models.DecimalField(**MONEY)
+
+    def _compiled(self, compiler):
+        return [compiler.compile(e) for e in self.get_source_expressions()]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (base, bp), (share, sp), (part, pp), (whole, wp) = self._compiled(compiler)
+        sql = (f"CAST(({base}) + ROUND(CAST(ROUND(({share}) * 100) * ROUND(({part}) * 100) AS numeric(60, 20)) / "
+               f"NULLIF(ROUND(({whole}) * 100), 0), 0) / 100 AS numeric({MONEY['max_digits']}, "
+               f"{MONEY['decimal_places']}))")
+        return sql, [*bp, *sp, *pp, *wp]
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        (base, bp), (share, sp), (part, pp), (whole, wp) = self._compiled(compiler)
+
+        def whole_number(sql):
+            return f"CAST(ROUND(({sql}) * 100) AS INTEGER)"
+
+        # Integer division by 0 is NULL in SQLite.
+        sql = (f"(({base}) + ((2 * {whole_number(share)} * {whole_number(part)} + {whole_number(whole)}) / "
+               f"(2 * {whole_number(whole)})) / 100.0)")
+        return sql, [*bp, *sp, *pp, *wp, *wp]
+
+
+def _units_expr(period: int, prefix: str, p) -> Case:
+    """The units-of-production twin (see the module docstring): correlated subqueries on the readings,
+    reached only by units cards (the first branch of ``accumulated_expr``)."""
+    def f(name):
+        return F(f"{prefix}{name}")
+    workload_field = models.DecimalField(max_digits=16, decimal_places=2)
+    money_field = models.DecimalField(**MONEY)
+    readings = WorkloadReading.objects.filter(asset_id=OuterRef(f"{prefix}pk")).order_by("-period")
+
+    def latest(queryset):
+        return Coalesce(Subquery(queryset.values("cumulative")[:1], output_field=workload_field), Value(ZERO),
+                        output_field=workload_field)
+
+    total = f("total_workload")
+    cumulative = Least(latest(readings.filter(period__lte=period)
+                              .filter(period__lte=Coalesce(OuterRef(f"{prefix}dep_stop"), Value(period)))), total)
+    # W0 capped at the total: when it reaches it, part and whole are 0 and the share is NULL, so the
+    # card carries its whole value (the W0 >= T line of the rule) with the subquery written twice only.
+    base = Least(latest(readings.filter(period__lt=OuterRef(f"{prefix}dep_anchor"))), total)
+    return Case(
+        When(LessThan(p, f("dep_anchor") - 1), then=Value(ZERO)),
+        When(LessThan(p, f("dep_anchor")), then=f("dep_base")),
+        When(Q(**{f"{prefix}total_workload__isnull": True}) | Q(**{f"{prefix}total_workload__lte": 0}),
+             then=f("dep_base")),
+        default=Coalesce(_UnitsShare(f("dep_base"), f("original_value") - f("dep_base"), cumulative - base,
+                                     total - base), f("original_value"), output_field=money_field),
+        output_field=money_field,
+    )
+
+
+def accumulated_expr(period: int, prefix: str = "", *, units: bool = True) -> Case:
     """SQL expression of the accumulated depreciation at the end of ``period`` (a constant month).
-    ``prefix`` reaches the card through a relation (``"asset__"``)."""
+    ``prefix`` reaches the card through a relation (``"asset__"``). ``units=False`` leaves out the
+    units-of-production branch, for a query over the other cards only: PostgreSQL evaluates the
+    readings' subqueries only for units cards, but it plans every row as if it might (the estimate
+    of a card table scan grows a hundredfold, which changes the join) and never in parallel."""
     def f(name):
         return (F(f"{prefix}{name}"))
     p = Case(When(**{f"{prefix}dep_stop__lt": period}, then=f("dep_stop")), default=Value(period),
@@ -103,6 +243,9 @@ def accumulated_expr(period: int, prefix: str = "") -> Case:
     k = ExpressionWrapper(p - f("dep_anchor") + 1, output_field=models.IntegerField())
     money_field = models.DecimalField(**MONEY)
     return Case(
+        # Units cards first: the straight-line rows never reach the readings' subqueries.
+        *([When(Q(**{f"{prefix}dep_method": DepreciationMethod.UNITS}), then=_units_expr(period, prefix, p))]
+          if units else []),
         When(Q(**{f"{prefix}dep_method": DepreciationMethod.NONE}) | Q(**{f"{prefix}dep_months": 0}),
              then=Value(ZERO)),
         When(GreaterThanOrEqual(k, f("dep_months")), then=f("original_value")),
@@ -119,19 +262,36 @@ def accumulated_expr(period: int, prefix: str = "") -> Case:
 # ---------------------------------------------------------------------------------------------
 
 def _chargeable(unit, period: int):
-    """Cards of ``unit``'s subtree that may take a charge in ``period`` (the amount may still be 0)."""
+    """Cards of ``unit``'s subtree that may take a charge in ``period`` (the amount may still be 0):
+    straight-line cards with a schedule, units-of-production cards (工作量法) from their start."""
     return (Asset.objects.filter(owner_unit__path__startswith=unit.path)
-            .exclude(dep_method=DepreciationMethod.NONE).filter(dep_months__gt=0, dep_anchor__lte=period)
+            .exclude(dep_method=DepreciationMethod.NONE)
+            .filter(Q(dep_months__gt=0) | Q(dep_method=DepreciationMethod.UNITS), dep_anchor__lte=period)
             .exclude(dep_stop__lt=period))
 
 
-def _insert_chunk(run: DepreciationRun, period: int, low: int, high: int) -> int:
-    """INSERT … SELECT the month's ledger rows for cards with low <= id < high. Returns rows written."""
+def _insert_chunk(run: DepreciationRun, period: int, low: int, high: int, *, units: bool = True) -> int:
+    """INSERT … SELECT the month's ledger rows for cards with low <= id < high: one statement for the
+    straight-line cards, one for the units-of-production cards (工作量法) when ``units`` (the chunk
+    has some), so the readings' subqueries never weigh on the plan of the others (see
+    ``accumulated_expr``). Returns rows written."""
+    cards = _chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high)
+    written = _insert_rows(run, period, cards.exclude(dep_method=DepreciationMethod.UNITS), units=False)
+    if units:
+        # A units card is charged only in a month with a reading, or in the month a value adjustment
+        # starts (dep_anchor): one indexed probe spares the others the rule's subqueries.
+        worked = WorkloadReading.objects.filter(asset_id=OuterRef("pk"), period=period)
+        units_cards = (cards.filter(dep_method=DepreciationMethod.UNITS)
+                       .filter(models.Exists(worked) | Q(dep_anchor=period)))
+        written += _insert_rows(run, period, units_cards, units=True)
+    return written
+
+
+def _insert_rows(run: DepreciationRun, period: int, cards, *, units: bool) -> int:
     money_field = models.DecimalField(**MONEY)
     already = DepreciationEntry.objects.filter(asset_id=models.OuterRef("pk"), period=period)
-    qs = (_chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high)
-          .exclude(models.Exists(already))
-          .annotate(e_acc=accumulated_expr(period), e_prev=accumulated_expr(period - 1))
+    qs = (cards.exclude(models.Exists(already))
+          .annotate(e_acc=accumulated_expr(period, units=units), e_prev=accumulated_expr(period - 1, units=units))
           .annotate(e_amount=ExpressionWrapper(F("e_acc") - F("e_prev"), output_field=money_field))
           .filter(e_amount__gt=0)
           .annotate(e_asset=F("pk"), e_period=Value(period), e_owner=F("owner_unit_id"),
@@ -175,7 +335,10 @@ def run_start(*, unit, period: int, actor) -> DepreciationRun:
 def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
     """Charge the month in chunks of card ids, committing each chunk and updating the progress."""
     period = run.period
-    bounds = _chargeable(run.unit, period).aggregate(low=models.Min("pk"), high=models.Max("pk"))
+    units = Q(dep_method=DepreciationMethod.UNITS)
+    bounds = _chargeable(run.unit, period).aggregate(
+        low=models.Min("pk"), high=models.Max("pk"),
+        units_low=models.Min("pk", filter=units), units_high=models.Max("pk", filter=units))
     done = 0
     try:
         if bounds["low"] is not None:
@@ -183,7 +346,8 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
             while low <= bounds["high"]:
                 high = low + CHUNK
                 with transaction.atomic():
-                    _insert_chunk(run, period, low, high)
+                    _insert_chunk(run, period, low, high, units=bounds["units_low"] is not None
+                                  and bounds["units_low"] < high and bounds["units_high"] >= low)
                     done += _chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high).count()
                     DepreciationRun.objects.filter(pk=run.pk).update(done=min(done, run.total))
                 if progress:

@@ -31,6 +31,7 @@ from .models import (
     StartRule,
     Transfer,
     period_index,
+    period_label,
     period_of,
 )
 
@@ -380,6 +381,34 @@ class RepairForm(AssetFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["repaired_on"].initial = timezone.localdate()
         self.fields["under_repair"].initial = self.asset.status == AssetStatus.REPAIR
+
+
+class WorkloadForm(AssetFormMixin, forms.Form):
+    """录入工作量 of a units-of-production card (工作量法): one month's workload; recording a month
+    again corrects it while its depreciation has not been charged."""
+
+    period = forms.CharField(label=_("月份"), widget=forms.TextInput(attrs={"type": "month"}),
+                             help_text=_("格式 2026-11。已计提折旧的月份不能再录入或修改。"))
+    workload = forms.DecimalField(label=_("本月工作量"), min_value=0, max_digits=16, decimal_places=2,
+                                  help_text=_("该月实际完成的工作量（如行驶里程），不是累计数。"))
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        asset = self.asset
+        if asset.workload_unit:
+            self.fields["workload"].label = _g("本月工作量（%(unit)s）") % {"unit": asset.workload_unit}
+        # The month after the latest reading or the last charged month, not before the card's start.
+        last = asset.workload_readings.order_by("-period").values_list("period", flat=True).first()
+        closed = services.workload_closed_through(asset)
+        start = max(asset.dep_anchor, *(p + 1 for p in (last, closed) if p is not None))
+        self.fields["period"].initial = period_label(min(start, period_of(timezone.localdate())))
+
+    def clean_period(self):
+        period = parse_month(self.cleaned_data["period"])
+        if period is None:
+            raise forms.ValidationError(_("请按“年-月”填写月份，如 2026-11。"))
+        return period
 
 
 # ---------------------------------------------------------------------------------------------

@@ -233,7 +233,9 @@ class EventKind(models.TextChoices):
     RETURN = "return", _("交回")
     HANDOVER = "handover", _("交接")
     CHANGE = "change", _("变更")
+    VALUE_REQUESTED = "value_requested", _("申请价值调整")
     VALUE = "value", _("价值调整")
+    VALUE_CANCELLED = "value_cancelled", _("价值调整未通过")
     REPAIR = "repair", _("维修")
     TRANSFER_REQUESTED = "transfer_requested", _("申请调拨")
     TRANSFER = "transfer", _("调拨")
@@ -243,6 +245,7 @@ class EventKind(models.TextChoices):
     DISPOSAL_CANCELLED = "disposal_cancelled", _("处置未通过")
     IMPORT = "import", _("导入")
     ATTACHMENT = "attachment", _("附件")
+    WORKLOAD = "workload", _("工作量")
 
 
 class AssetEvent(models.Model):
@@ -508,6 +511,47 @@ class DisposalItem(models.Model):
         return f"{self.disposal_id}:{self.asset_id}"
 
 
+class ValueChange(ScopedModel):
+    """A value change (价值调整单) of one card, e.g. an upgrade that adds to its original value. It
+    applies (services.asset_value_adjust: the net value re-spread over the remaining months) only
+    when the approval flow of business type ``assets.value_change`` approves; a flow whose steps all
+    have amount conditions lets small changes through at once."""
+
+    scope_path = "unit__path"
+
+    number = models.CharField(_("调整单号"), max_length=30, unique=True)
+    asset = models.ForeignKey(Asset, verbose_name=_("资产"), on_delete=models.PROTECT, related_name="value_changes")
+    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("产权单位"), on_delete=models.PROTECT,
+                             related_name="value_changes")
+    delta = models.DecimalField(_("调整金额（元）"), **MONEY, help_text=_("增加为正数，减少为负数"))
+    effective_on = models.DateField(_("生效日期"),
+                                    help_text=_("从该日所在月份起按调整后的原值计提折旧；该月已计提的，顺延至下一个未计提的月份"))
+    reason = models.TextField(_("调整原因"))
+    value_before = models.DecimalField(_("调整前原值（元）"), **MONEY)
+    value_after = models.DecimalField(_("调整后原值（元）"), **MONEY)
+    applied_on = models.DateField(_("实际生效日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=DocStatus.choices, default=DocStatus.DRAFT)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
+                                     on_delete=models.PROTECT, related_name="+")
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("价值调整")
+        verbose_name_plural = _("价值调整")
+        ordering = ["-id"]
+        constraints = [
+            # One value change in progress per card: a second would be computed on a stale value.
+            models.UniqueConstraint(fields=["asset"], condition=Q(status__in=["draft", "pending"]),
+                                    name="assets_one_open_value_change"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("assets:value_change_detail", args=[self.pk])
+
+
 class ConfigurationRequest(ScopedModel):
     """A configuration request (配置申请): checked against the configuration standard (price cap,
     minimum life) and, before a purchase, against idle assets of the same class in scope
@@ -619,3 +663,45 @@ class DepreciationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} {period_label(self.period)} {self.amount}"
+
+
+WORKLOAD = {"max_digits": 16, "decimal_places": 2}  # as Asset.total_workload
+
+
+class WorkloadReading(models.Model):
+    """A month's workload (工作量记录) of a card depreciated by units of production (工作量法): km
+    driven, machine hours, pages printed. ``cumulative`` is the workload up to and including the
+    month (maintained by ``services.workload_record``), so the depreciation at any month reads one
+    row: the latest reading at or before it (``depreciation.py``). Months without a reading did no
+    work and take no depreciation."""
+
+    scope_path = "asset__owner_unit__path"
+
+    asset = models.ForeignKey(Asset, verbose_name=_("资产"), on_delete=models.PROTECT,
+                              related_name="workload_readings")
+    period = models.IntegerField(_("期间"))
+    workload = models.DecimalField(_("本月工作量"), **WORKLOAD, validators=[MinValueValidator(ZERO)])
+    cumulative = models.DecimalField(_("累计工作量"), **WORKLOAD, validators=[MinValueValidator(ZERO)])
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("工作量记录")
+        verbose_name_plural = _("工作量记录")
+        ordering = ["asset", "period"]
+        constraints = [
+            # One reading per card and month; its index serves "the latest reading at or before p".
+            models.UniqueConstraint(fields=["asset", "period"], name="assets_workload_once"),
+            models.CheckConstraint(condition=Q(workload__gte=0), name="assets_workload_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {period_label(self.period)} {self.workload}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)

@@ -47,14 +47,18 @@ from .models import (
     ConfigurationRequest,
     DepreciationEntry,
     DepreciationMethod,
+    DepreciationRun,
     Disposal,
     DisposalItem,
     DocStatus,
     EventKind,
     RepairRecord,
+    RunStatus,
     StartRule,
     Transfer,
     TransferItem,
+    ValueChange,
+    WorkloadReading,
     period_label,
     period_of,
 )
@@ -62,6 +66,7 @@ from .models import (
 PURCHASE = "assets.purchase"
 TRANSFER = "assets.transfer"
 DISPOSAL = "assets.disposal"
+VALUE_CHANGE = "assets.value_change"
 
 # Sent after commit when a disposal completes: the accounts (账务) side books the write-off.
 asset_disposed = Signal()  # kwargs: disposal, asset_ids
@@ -258,7 +263,7 @@ def prepare(asset: Asset, *, tenant: TenantSettings, on: date, lookups: dict | N
     if entry is not None and asset.acquired_on:
         # The class-to-category mapping in force at registration (a platform rule, not the asset's).
         method, category = depreciation_rule(asset.class_code, on, lookups.get("rules"))
-        if asset.dep_method == DepreciationMethod.STRAIGHT_LINE and method == DepreciationMethod.NONE:
+        if method == DepreciationMethod.NONE:  # whichever method was chosen (straight-line, units)
             asset.dep_method = DepreciationMethod.NONE
         if asset.dep_method != DepreciationMethod.NONE:
             asset.dep_category = asset.dep_category or category
@@ -279,8 +284,8 @@ def prepare(asset: Asset, *, tenant: TenantSettings, on: date, lookups: dict | N
                         errors.setdefault("life_months", []).append(
                             _("折旧年限不得低于《政府固定资产折旧年限表》规定的 %(years)s 年（%(months)s 个月）。")
                             % {"years": _years(minimum), "months": minimum})
-            if asset.dep_method == DepreciationMethod.UNITS and not asset.total_workload:
-                errors.setdefault("total_workload", []).append(_("工作量法须填写预计总工作量。"))
+            if asset.dep_method == DepreciationMethod.UNITS and not (asset.total_workload or 0) > 0:
+                errors.setdefault("total_workload", []).append(_("工作量法须填写大于 0 的预计总工作量。"))
         else:
             asset.dep_category, asset.life_months = "", 0
     if errors:
@@ -289,6 +294,10 @@ def prepare(asset: Asset, *, tenant: TenantSettings, on: date, lookups: dict | N
         anchor = depreciation.start_period(asset.acquired_on, tenant.start_rule)
         for name, value in depreciation.schedule(asset.original_value, asset.life_months, anchor).items():
             setattr(asset, name, value)
+    elif asset.dep_method == DepreciationMethod.UNITS:
+        # 工作量法: from its start month the workload readings drive the charge (depreciation.py).
+        asset.dep_anchor = depreciation.start_period(asset.acquired_on, tenant.start_rule)
+        asset.dep_months, asset.dep_monthly, asset.dep_base = 0, ZERO, ZERO
 
 
 def _years(months: int) -> str:
@@ -482,25 +491,38 @@ def _people_label(asset: Asset) -> str:
     return " / ".join(x for x in (p["department"], p["user"]) if x) or "-"
 
 
-@transaction.atomic
-def asset_value_adjust(*, asset: Asset, delta: Decimal, on: date, reason: str) -> Asset:
-    """价值调整 (e.g. an upgrade adds to the original value). From the month of ``on`` the remaining
-    net value is spread over the remaining months. Months already charged by a run are closed."""
-    if not reason:
+def _last_charged(asset: Asset) -> int | None:
+    """The last month a depreciation run charged this card (months up to it are closed)."""
+    return DepreciationEntry.objects.filter(asset=asset).aggregate(p=models.Max("period"))["p"]
+
+
+def value_adjust_check(*, asset: Asset, delta, on: date, reason: str) -> Decimal:
+    """The checks of a value adjustment, made when it is requested and again when it applies.
+    Returns the amount to the cent."""
+    if not (reason or "").strip():
         raise ValidationError({"reason": _("请填写调整原因。")})
     delta = depreciation.money(delta)
     if delta == 0:
         raise ValidationError({"delta": _("调整金额不能为 0。")})
-    asset = _locked(asset)
     _require_open(asset)
-    new_value = asset.original_value + delta
-    if new_value < 0:
+    if asset.original_value + delta < 0:
         raise ValidationError({"delta": _("调整后原值不能为负数。")})
-    p0 = period_of(on)
-    last = DepreciationEntry.objects.filter(asset=asset).aggregate(p=models.Max("period"))["p"]
-    if last is not None and p0 <= last:
+    last = _last_charged(asset)
+    if last is not None and period_of(on) <= last:
         raise ValidationError({"on": _("%(period)s 及以前的折旧已经计提，调整须从以后的月份生效。")
                                % {"period": period_label(last)}})
+    return delta
+
+
+@transaction.atomic
+def asset_value_adjust(*, asset: Asset, delta: Decimal, on: date, reason: str, document: str = "") -> Asset:
+    """价值调整 (e.g. an upgrade adds to the original value). From the month of ``on`` the remaining
+    net value is spread over the remaining months. Months already charged by a run are closed.
+    Applied by ``value_change_outcome`` when the approval flow approves a ``ValueChange``."""
+    asset = _locked(asset)
+    delta = value_adjust_check(asset=asset, delta=delta, on=on, reason=reason)
+    new_value = asset.original_value + delta
+    p0 = period_of(on)
     before = audit.snapshot(asset)
     fields = ["original_value"]
     if asset.dep_method == DepreciationMethod.STRAIGHT_LINE and asset.dep_months:
@@ -515,13 +537,186 @@ def asset_value_adjust(*, asset: Asset, delta: Decimal, on: date, reason: str) -
         for name, value in sched.items():
             setattr(asset, name, value)
         fields += list(sched)
+    elif asset.dep_method == DepreciationMethod.UNITS:
+        # 工作量法: what was charged up to p0 - 1 stays (dep_base); the new value less it is spread over
+        # the workload still to come (depreciation.py). Readings before p0 are closed from then on.
+        start = max(p0, asset.dep_anchor)
+        accumulated = depreciation.accumulated_at(asset, start - 1)
+        if new_value < accumulated:
+            raise ValidationError({"delta": _("调整后原值不能低于已计提的累计折旧 %(a)s 元。") % {"a": accumulated}})
+        asset.dep_anchor, asset.dep_base = start, accumulated
+        fields += ["dep_anchor", "dep_base"]
     asset.original_value = new_value
     asset.full_clean(exclude=["code"])
     _save(asset, before, fields)
     event_add(asset, EventKind.VALUE, _("价值调整：%(delta)s 元，调整后原值 %(value)s 元（%(reason)s）") % {
-        "delta": f"{delta:+}", "value": new_value, "reason": reason}, on=on,
+        "delta": f"{delta:+,}", "value": f"{new_value:,}", "reason": reason}, on=on, document=document,
         data={"delta": delta, "before": before["original_value"], "after": new_value})
     return asset
+
+
+# ---------------------------------------------------------------------------------------------
+# Value change (价值调整单): the adjustment above, through the approval flow
+# ---------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor, submit: bool = True) -> ValueChange:
+    """Request a value adjustment of one card. Checked now (so the user hears at once what is wrong)
+    and again when the flow approves; the card changes only then. One request per card at a time."""
+    asset = _locked(asset)
+    delta = value_adjust_check(asset=asset, delta=delta, on=on, reason=reason)
+    change = ValueChange(number=_number("TZ"), asset=asset, unit=asset.owner_unit, delta=delta, effective_on=on,
+                         reason=reason.strip(), value_before=asset.original_value,
+                         value_after=asset.original_value + delta, requested_by=actor,
+                         status=DocStatus.PENDING if submit else DocStatus.DRAFT)
+    try:
+        with transaction.atomic():
+            change.save()
+    except IntegrityError:
+        pending = ValueChange.objects.filter(asset=asset, status__in=[DocStatus.DRAFT, DocStatus.PENDING]).first()
+        raise ValidationError({"delta": _("该资产已有进行中的价值调整（%(no)s），请待其办结后再申请。") % {
+            "no": pending.number if pending else ""}}) from None
+    audit.record_create(change)
+    event_add(asset, EventKind.VALUE_REQUESTED, _("申请价值调整：%(delta)s 元（%(no)s）") % {
+        "delta": f"{delta:+,}", "no": change.number}, document=change.number, data={"value_change": change.pk},
+        actor=actor)
+    if submit:
+        workflow.request_start(
+            business_type=VALUE_CHANGE, obj=change, applicant=actor,
+            title=_("资产价值调整 %(no)s：%(code)s %(name)s %(delta)s 元") % {
+                "no": change.number, "code": asset.code, "name": asset.name, "delta": f"{delta:+,}"},
+            values={"amount": str(abs(delta))})
+    return change
+
+
+def value_change_outcome(change: ValueChange, outcome: str) -> None:
+    """Outcome hook of ``assets.value_change``. Approved: the adjustment applies from its effective
+    month, or from the first month no depreciation run has charged yet when that month was closed
+    while the request waited. Otherwise the card stays as it is. Idempotent."""
+    with transaction.atomic():
+        change = ValueChange.objects.select_for_update().get(pk=change.pk)
+        if change.status != DocStatus.PENDING:
+            return
+        today = timezone.localdate()
+        decider, comment = _decider(change)
+        update = {"completed_on": today}
+        if outcome == "approved":
+            asset = _locked(change.asset)
+            on, last = change.effective_on, _last_charged(asset)
+            if last is not None and period_of(on) <= last:
+                on = date((last + 1) // 12, (last + 1) % 12 + 1, 1)
+            asset = asset_value_adjust(asset=asset, delta=change.delta, on=on, reason=change.reason,
+                                       document=change.number)
+            update.update(status=DocStatus.COMPLETED, applied_on=on, value_after=asset.original_value)
+            summary = _("价值调整已生效（%(no)s）") % {"no": change.number}
+        else:
+            status = DocStatus.REJECTED if outcome == "rejected" else DocStatus.WITHDRAWN
+            update.update(status=status, completed_on=None)
+            summary = _("价值调整%(result)s（%(no)s）") % {"result": status.label, "no": change.number}
+            event_add(change.asset, EventKind.VALUE_CANCELLED, summary, document=change.number,
+                      data={"value_change": change.pk, "comment": comment}, actor=decider)
+        ValueChange.objects.filter(pk=change.pk).update(**update)
+        audit.record(Action.STATE, change, before={"status": DocStatus.PENDING}, after={"status": update["status"]},
+                     message=summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workload readings (工作量记录) of units-of-production cards (工作量法)
+# ---------------------------------------------------------------------------------------------
+
+def workload_closed_through(asset: Asset) -> int | None:
+    """The last month a depreciation run has charged (or is charging) for ``asset``: the latest
+    completed or running run over its owning unit or a unit above it, or its own latest ledger row
+    (charged under a former owner). A units card's month without workload leaves no ledger row, so
+    the runs are what close its months."""
+    ids = [int(x) for x in asset.owner_unit.path.strip("/").split("/") if x]
+    run = (DepreciationRun.objects.filter(unit_id__in=ids, status__in=[RunStatus.DONE, RunStatus.RUNNING])
+           .aggregate(p=models.Max("period"))["p"])
+    entry = DepreciationEntry.objects.filter(asset=asset).aggregate(p=models.Max("period"))["p"]
+    return max((p for p in (run, entry) if p is not None), default=None)
+
+
+def _workload_label(asset: Asset, value: Decimal) -> str:
+    return f"{value:,.2f} {asset.workload_unit}".strip()
+
+
+@transaction.atomic
+def workload_record(*, asset: Asset, period: int, workload, actor=None, note: str = "") -> WorkloadReading:
+    """录入工作量: the workload of a units-of-production card (工作量法) in month ``period``, new or a
+    correction, and the cumulative of this and every later reading kept right with one UPDATE.
+
+    A month already charged by a depreciation run is closed (``workload_closed_through``): its
+    reading cannot be recorded or changed any more, since the ledger of that month and the months
+    after it would no longer add up to the accumulated depreciation. A missed or wrong workload is
+    put right in the next open month's reading: the cumulative, which drives the charge, comes out
+    the same (a correction in the current period, as for any closed accounting month)."""
+    asset = _locked(asset)
+    actor = actor if getattr(actor, "pk", None) else _actor()
+    if asset.dep_method != DepreciationMethod.UNITS:
+        raise ValidationError(_("资产“%(code)s”不按工作量法计提折旧，不能录入工作量。") % {"code": asset.code})
+    if not (asset.total_workload or 0) > 0:
+        raise ValidationError(_("资产“%(code)s”没有预计总工作量，不能按工作量法计提折旧。") % {"code": asset.code})
+    try:
+        workload = Decimal(workload)
+    except (TypeError, ValueError, ArithmeticError):
+        workload = None
+    if workload is None or not workload.is_finite():
+        raise ValidationError({"workload": _("请填写本月工作量。")})
+    if workload < 0:
+        raise ValidationError({"workload": _("工作量不能为负数。")})
+    if workload.as_tuple().exponent < -2 and workload != workload.quantize(depreciation.CENT):
+        raise ValidationError({"workload": _("工作量最多保留两位小数。")})
+    workload = workload.quantize(depreciation.CENT)
+    label = period_label(period)
+    if period > period_of(timezone.localdate()):
+        raise ValidationError({"period": _("不能录入未来月份（%(period)s）的工作量。") % {"period": label}})
+    if period < asset.dep_anchor:
+        start = depreciation.start_period(asset.acquired_on, settings_for(asset.owner_unit).start_rule)
+        if asset.dep_anchor > start:
+            message = _("该资产的价值调整自 %(start)s 起生效，此前月份的工作量不能再录入或修改。")
+        else:
+            message = _("该资产自 %(start)s 起计提折旧，不能录入 %(period)s 的工作量。")
+        raise ValidationError({"period": message % {"start": period_label(asset.dep_anchor), "period": label}})
+    if asset.dep_stop is not None and period > asset.dep_stop:
+        raise ValidationError({"period": _("资产已于 %(date)s 处置，处置当月起不再计提折旧，不能录入 %(period)s 的工作量。")
+                               % {"date": asset.disposed_on or period_label(asset.dep_stop + 1), "period": label}})
+    closed = workload_closed_through(asset)
+    if closed is not None and period <= closed:
+        raise ValidationError({"period": _("%(closed)s 及以前月份的折旧已经计提，这些月份的工作量不能再录入或修改。"
+                                           "请把漏录或需更正的工作量计入 %(next)s 或以后月份的工作量。")
+                               % {"closed": period_label(closed), "next": period_label(closed + 1)}})
+
+    note = (note or "").strip()
+    reading = WorkloadReading.objects.filter(asset=asset, period=period).first()
+    if reading is not None and reading.workload == workload and reading.note == note:
+        return reading  # recorded again as it is: nothing to write
+    before = audit.snapshot(reading) if reading is not None else None
+    previous = (WorkloadReading.objects.filter(asset=asset, period__lt=period).order_by("-period")
+                .values_list("cumulative", flat=True).first()) or ZERO
+    old_workload = reading.workload if reading is not None else ZERO
+    reading = reading or WorkloadReading(asset=asset, period=period)
+    reading.workload, reading.cumulative = workload, previous + workload
+    reading.note, reading.recorded_by = note, actor
+    reading.full_clean()
+    reading.save()
+    change = reading.workload - old_workload
+    if change:  # the later readings' cumulative moves by the same amount: one UPDATE
+        WorkloadReading.objects.filter(asset=asset, period__gt=period).update(cumulative=F("cumulative") + change)
+    if before is None:
+        audit.record_create(reading, message=_("资产 %(code)s 录入 %(period)s 工作量") % {
+            "code": asset.code, "period": label})
+    else:
+        audit.record_update(reading, before, message=_("资产 %(code)s 更正 %(period)s 工作量") % {
+            "code": asset.code, "period": label})
+    reached = _("，已达到预计总工作量") if reading.cumulative >= asset.total_workload else ""
+    summary = _("%(verb)s %(period)s 工作量：%(workload)s，累计 %(cumulative)s%(reached)s") % {
+        "verb": _("录入") if before is None else _("更正"), "period": label,
+        "workload": _workload_label(asset, workload), "cumulative": _workload_label(asset, reading.cumulative),
+        "reached": reached}
+    event_add(asset, EventKind.WORKLOAD, summary, actor=actor,
+              data={"reading": reading.pk, "period": label, "workload": workload, "cumulative": reading.cumulative,
+                    "before": before and {"workload": before.get("workload"), "cumulative": before.get("cumulative")}})
+    return reading
 
 
 @transaction.atomic

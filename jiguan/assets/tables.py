@@ -129,6 +129,20 @@ class TransferTable(Table):
     ]
 
 
+class ValueChangeTable(Table):
+    columns = [
+        Column("number", _("调整单号"), link=True),
+        Column("asset", _("资产"), accessor=lambda c: f"{c.asset.code} {c.asset.name}"),
+        Column("unit", _("产权单位")),
+        *money("delta", _("调整金额（元）")),
+        *money("value_after", _("调整后原值（元）")),
+        Column("effective_on", _("生效日期")),
+        *status_columns(),
+        Column("requested_by", _("申请人")),
+        Column("created_at", _("申请时间")),
+    ]
+
+
 class DisposalTable(Table):
     def __init__(self, method_names: dict | None = None):
         names = method_names or {}

@@ -41,6 +41,7 @@ from .models import (
     RunStatus,
     Transfer,
     TransferItem,
+    ValueChange,
     period_label,
     period_of,
 )
@@ -49,6 +50,7 @@ from .tables import yuan
 ASSETS = gettext_lazy("资产卡片")
 TRANSFERS = gettext_lazy("资产调拨")
 DISPOSALS = gettext_lazy("资产处置")
+VALUE_CHANGES = gettext_lazy("价值调整")
 CONFIGURATIONS = gettext_lazy("配置申请")
 RUNS = gettext_lazy("折旧计提")
 
@@ -164,6 +166,11 @@ class AssetDetailView(ObjectDetailView):
                 document = getattr(item, kind)
                 documents.append({"kind": kind, "label": label, "document": document,
                                   **approval_context(document, user)})
+        busy = bool(documents)
+        open_value_change = ValueChange.objects.filter(asset=asset, status=DocStatus.PENDING).first()
+        if open_value_change is not None:  # shown, but it does not stop a transfer or a disposal
+            documents.append({"kind": "value_change", "label": _("价值调整"), "document": open_value_change,
+                              **approval_context(open_value_change, user)})
         events = list(asset.events.select_related("actor").order_by("-id")[:300])
         attachments = list(asset.attachments.select_related("uploaded_by").order_by("id"))
         present = {a.pk for a in attachments}
@@ -185,8 +192,9 @@ class AssetDetailView(ObjectDetailView):
             "groups": self.field_groups(asset, period),
             "events": events,
             "repairs": with_value_text(list(asset.repairs.order_by("-repaired_on", "-id")[:100]), "cost"),
+            "workload": workload_table(asset),
             "documents": documents,
-            "actions": self.actions(asset, busy=bool(documents)),
+            "actions": self.actions(asset, busy=busy),
             "status_badge": tables.status_badge(asset),
             "title": f"{asset.code} {asset.name}",
             "breadcrumbs": [(ASSETS, reverse("assets:asset_list")), (asset.code, None)],
@@ -218,6 +226,9 @@ class AssetDetailView(ObjectDetailView):
                             "url": url("asset_value")})
         if is_open and can("assets.add_repairrecord"):
             actions.append({"id": "action-repair", "label": _("维修登记"), "icon": "tools", "url": url("asset_repair")})
+        if is_open and asset.dep_method == DepreciationMethod.UNITS and can("assets.add_workloadreading"):
+            actions.append({"id": "action-workload", "label": _("录入工作量"), "icon": "speedometer2",
+                            "url": url("asset_workload")})
         movable = status in MOVABLE_STATUSES and not busy
         if movable and can("assets.add_transfer"):
             actions.append({"id": "action-transfer", "label": _("调拨"), "icon": "arrow-left-right",
@@ -272,7 +283,15 @@ class AssetDetailView(ObjectDetailView):
             (_("原值（元）"), yuan(asset.original_value), "original-value"),
             (_("折旧方法"), asset.get_dep_method_display(), "dep-method"),
         ]
-        if depreciates:
+        if asset.dep_method == DepreciationMethod.UNITS:  # 工作量法: the workload drives the charge
+            stop = min(period, asset.dep_stop) if asset.dep_stop is not None else period
+            value += [
+                (_("折旧类别"), category or asset.dep_category, "dep-category"),
+                (_("预计总工作量"), workload_text(asset, asset.total_workload), "total-workload"),
+                (_("累计工作量"), workload_text(asset, depreciation.cumulative_at(asset, stop)), "cumulative-workload"),
+                (_("本月折旧额（元）"), yuan(accumulated - previous), "this-month"),
+            ]
+        elif depreciates:
             value += [
                 (_("折旧类别"), category or asset.dep_category, "dep-category"),
                 (_("折旧年限"), life, "life"),
@@ -303,6 +322,28 @@ class AssetDetailView(ObjectDetailView):
         ]
 
 
+WORKLOAD_ROWS = 120  # ten years of monthly readings on the card page
+
+
+def workload_text(asset: Asset, value) -> str:
+    return f"{value:,} {asset.workload_unit}".strip() if value is not None else ""
+
+
+def workload_table(asset: Asset) -> dict | None:
+    """The readings of a units-of-production card (工作量法), newest first: month, workload,
+    cumulative and the month's depreciation, marked 已计提 when a run has charged it. Three queries."""
+    if asset.dep_method != DepreciationMethod.UNITS:
+        return None
+    readings = list(asset.workload_readings.select_related("recorded_by").order_by("-period")[:WORKLOAD_ROWS])
+    charged = set(DepreciationEntry.objects.filter(asset=asset, period__in=[r.period for r in readings])
+                  .values_list("period", flat=True))
+    rows = [{"reading": r, "workload": f"{r.workload:,}", "cumulative": f"{r.cumulative:,}",
+             "amount": yuan(amount) if amount is not None else "", "charged": r.period in charged,
+             "due": bool(amount) and r.period not in charged}
+            for r, amount in depreciation.reading_amounts(asset, readings)]
+    return {"rows": rows, "unit": asset.workload_unit, "total": workload_text(asset, asset.total_workload)}
+
+
 def standard_name(table: str, key: str, on) -> str:
     if not key:
         return ""
@@ -318,6 +359,8 @@ def event_url(event) -> str | None:
         return reverse("assets:transfer_detail", args=[data["transfer"]])
     if data.get("disposal"):
         return reverse("assets:disposal_detail", args=[data["disposal"]])
+    if data.get("value_change"):
+        return reverse("assets:value_change_detail", args=[data["value_change"]])
     return None
 
 
@@ -427,16 +470,52 @@ class AssetReturnView(AssetActionView):
 
 
 class AssetValueAdjustView(AssetActionView):
+    """Requests a value change (价值调整单); the card changes when the approval flow approves."""
+
     action = "change"
     form_class = forms.AssetValueForm
     title = gettext_lazy("价值调整")
-    intro = gettext_lazy("如升级改造增加原值。调整后的净值按剩余折旧月数重新分摊。")
-    success_message = gettext_lazy("价值调整已保存。")
+    intro = gettext_lazy("如升级改造增加原值。提交后按“资产价值调整”审批流程审批，通过后生效，"
+                         "调整后的净值按剩余折旧月数重新分摊。")
+    success_message = gettext_lazy("价值调整申请已提交。")
 
     def perform(self, form):
         data = form.cleaned_data
-        return services.asset_value_adjust(asset=self.get_object(), delta=data["delta"], on=data["on"],
-                                           reason=data["reason"])
+        self.change = services.value_change_create(asset=self.get_object(), delta=data["delta"], on=data["on"],
+                                                   reason=data["reason"], actor=self.request.user)
+        return self.change
+
+    def get_success_url(self):
+        return self.change.get_absolute_url()
+
+
+class WorkloadRecordView(AssetActionView):
+    """录入工作量 of a units-of-production card (工作量法): one month's workload, or a correction of a
+    month no run has charged yet."""
+
+    action = "workload"
+    permission = "assets.add_workloadreading"
+    form_class = forms.WorkloadForm
+    title = gettext_lazy("录入工作量")
+    success_message = gettext_lazy("工作量已保存。")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        asset = self.get_object()
+        stop = period_of(timezone.localdate())
+        context["intro"] = _("按月录入实际完成的工作量，折旧按“累计工作量 ÷ 预计总工作量 × 原值”计提，累计达到预计总工作量"
+                             "即提足。预计总工作量 %(total)s，截至目前累计 %(cumulative)s。") % {
+            "total": workload_text(asset, asset.total_workload),
+            "cumulative": workload_text(asset, depreciation.cumulative_at(asset, stop))}
+        return context
+
+    def get_success_url(self):
+        return f"{self.get_object().get_absolute_url()}#workload"
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.workload_record(asset=self.get_object(), period=data["period"], workload=data["workload"],
+                                        actor=self.request.user, note=data.get("note") or "")
 
 
 class RepairCreateView(AssetActionView):
@@ -639,6 +718,40 @@ class DisposalDetailView(ObjectDetailView):
             "can_record_result": user.has_perm("assets.change_disposal", disposal)
             and disposal.status in (DocStatus.PENDING, DocStatus.COMPLETED),
             "breadcrumbs": [(DISPOSALS, reverse("assets:disposal_list")), (disposal.number, None)],
+        })
+        return context
+
+
+class ValueChangeListView(ObjectListView):
+    model = ValueChange
+    title = VALUE_CHANGES
+    table = tables.ValueChangeTable()
+    filterset_class = filters.ValueChangeFilter
+    export_name = VALUE_CHANGES
+    breadcrumbs = [(VALUE_CHANGES, None)]
+
+    def optimize(self, queryset):
+        return queryset.select_related("asset", "unit", "requested_by").order_by("-id")
+
+
+class ValueChangeDetailView(ObjectDetailView):
+    model = ValueChange
+    template_name = "assets/value_change_detail.html"
+
+    def optimize(self, queryset):
+        return queryset.select_related("asset", "unit", "requested_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        change = self.object
+        context.update(approval_context(change, self.request.user))
+        context.update({
+            "status_badge": tables.doc_badge(change),
+            "delta": f"{change.delta:+,}",
+            "value_before": yuan(change.value_before),
+            "value_after": yuan(change.value_after),
+            "title": change.number,
+            "breadcrumbs": [(VALUE_CHANGES, reverse("assets:value_change_list")), (change.number, None)],
         })
         return context
 

@@ -30,6 +30,7 @@ from jiguan.core.testing import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
+    "--lang=zh-CN",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
@@ -66,7 +67,10 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # A Chinese locale for the browser process: date and month inputs then read 2026/11/23 and
+        # 2026年11月 as on a civil servant's machine (the page locale alone leaves them in English).
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                              env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"})
     except Exception:
         playwright.stop()
         raise

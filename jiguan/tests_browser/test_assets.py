@@ -61,14 +61,14 @@ def leaders(tree):
 
 @pytest.fixture
 def asset_flows(standards, tree, leaders):
-    """One-step flows at the province for the three asset business types: the applicant's unit
+    """One-step flows at the province for the asset business types: the applicant's unit
     leader decides (a department applies through its agency)."""
     from jiguan.org.models import Role
     from jiguan.workflow.models import ApproverRelation, Flow, FlowStep
 
     with acting_as(None):
         for code, name in [("assets.transfer", "资产调拨审批"), ("assets.disposal", "资产处置审批"),
-                           ("assets.purchase", "资产配置审批")]:
+                           ("assets.purchase", "资产配置审批"), ("assets.value_change", "资产价值调整审批")]:
             flow = Flow.objects.create(business_type=code, name=name, unit=tree.province)
             FlowStep.objects.create(flow=flow, order=1, name="单位负责人审批",
                                     approver_role=Role.objects.get(code="unit_leader"),
@@ -340,7 +340,8 @@ def logout_on(page, phone: bool) -> None:
         logout(page)
 
 
-def test_change_return_value_adjustment_and_repair(page, live_server, users, tree, city_a_cards):
+def test_change_return_value_adjustment_and_repair(page, live_server, users, tree, leaders, asset_flows,
+                                                   city_a_cards):
     card = city_a_cards["desktops"][0]
     login(page, live_server, "a_assets")
     page.goto(live_server.url + card.get_absolute_url())
@@ -369,7 +370,8 @@ def test_change_return_value_adjustment_and_repair(page, live_server, users, tre
     expect(page.locator("#f-status")).to_have_text("闲置")
     expect(page.locator("#f-user")).to_have_text("—")
 
-    # 价值调整: an upgrade of 800 yuan from this month; the net value is spread over the months left.
+    # 价值调整: an upgrade of 800 yuan from this month, requested and approved by the unit's leader;
+    # then the net value is spread over the months left.
     charged = 24  # bought two years ago: the months before this one
     before = Decimal("83.33") * charged
     monthly = ((Decimal("6800.00") - before) / (72 - charged)).quantize(Decimal("0.01"))
@@ -379,11 +381,25 @@ def test_change_return_value_adjustment_and_repair(page, live_server, users, tre
     page.fill("#id_reason", "加装内存和固态硬盘")
     shot(page, "assets-value")
     page.click("#submit")
-    expect(page.locator(".alert-success")).to_contain_text("价值调整已保存。")
+    expect(page.locator(".alert-success")).to_contain_text("价值调整申请已提交。")
+    expect(page.locator("h1")).to_contain_text("资产价值调整 TZ-")
+    expect(page.locator("#document-status")).to_have_text("审批中")
+    expect(page.locator("#value-change-after")).to_have_text("6,800.00")
+    shot(page, "assets-value-change")
+    page.click("#value-change-asset")
+    expect(page.locator("#open-value_change")).to_contain_text("该资产正在办理价值调整")
+    expect(page.locator("#f-original-value")).to_have_text("6,000.00")       # not before approval
+    logout(page)
+    login(page, live_server, "a_leader")
+    approve_in_todo(page, False, "资产价值调整", "同意升级", "assets-value-approve")
+    logout(page)
+    login(page, live_server, "a_assets")
+    page.goto(live_server.url + card.get_absolute_url())
     expect(page.locator("#f-original-value")).to_have_text("6,800.00")
     expect(page.locator("#f-monthly")).to_have_text(yuan(monthly))
     expect(page.locator("#f-accumulated")).to_have_text(yuan(before + monthly))
-    expect(timeline(page).nth(0)).to_contain_text("价值调整：+800.00 元，调整后原值 6800.00 元（加装内存和固态硬盘）")
+    expect(timeline(page).nth(0)).to_contain_text("价值调整：+800.00 元，调整后原值 6,800.00 元（加装内存和固态硬盘）")
+    expect(timeline(page).nth(0)).to_contain_text("周强")
 
     # 维修登记, the computer stays in repair.
     page.click("#action-repair")
@@ -398,7 +414,7 @@ def test_change_return_value_adjustment_and_repair(page, live_server, users, tre
     expect(page.locator("#f-status")).to_have_text("维修中")
     expect(page.locator("#repairs")).to_contain_text("更换电源")
     expect(page.locator("#repairs")).to_contain_text("350.00 元")
-    expect(timeline(page).locator("strong")).to_have_text(["维修", "价值调整", "交回", "交接", "变更", "验收登记"])
+    expect(timeline(page).locator("strong")).to_have_text(["维修", "价值调整", "申请价值调整", "交回", "交接", "变更", "验收登记"])
     shot(page, "assets-card-history")
 
 

@@ -27,6 +27,8 @@ from ..models import (
     Disposal,
     RepairRecord,
     Transfer,
+    ValueChange,
+    WorkloadReading,
     period_index,
     period_label,
     period_of,
@@ -219,6 +221,53 @@ class ValueAdjustSerializer(serializers.Serializer):
                                      help_text=_("增加为正数（如升级改造），减少为负数"))
     on = serializers.DateField(label=_("生效日期"), help_text=_("从该月起按剩余月数重新分摊"))
     reason = serializers.CharField(label=_("调整原因"), max_length=200)
+
+
+class ValueChangeSerializer(WithApprovalMixin, serializers.ModelSerializer):
+    """A value change (价值调整单) of one card. The card's original value changes when the flow of
+    business type ``assets.value_change`` approves; ``applied_on`` is the date it took effect (later than
+    ``effective_on`` when that month's depreciation was charged while the request waited)."""
+
+    asset_code = serializers.CharField(source="asset.code", read_only=True)
+    asset_name = serializers.CharField(source="asset.name", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    requested_by_name = serializers.CharField(source="requested_by.display_name", read_only=True)
+
+    class Meta:
+        model = ValueChange
+        fields = ["id", "number", "asset", "asset_code", "asset_name", "unit", "unit_name", "delta", "effective_on",
+                  "reason", "value_before", "value_after", "applied_on", "status", "status_display", "requested_by",
+                  "requested_by_name", "completed_on", "created_at", "updated_at", "approval"]
+        read_only_fields = fields
+        list_serializer_class = WithApprovalListSerializer
+
+
+class WorkloadReadingSerializer(serializers.ModelSerializer):
+    """A month's workload of a units-of-production card (工作量法). POST records it; recording a month
+    again corrects it while no depreciation run has charged that month. ``cumulative``,
+    ``depreciation`` and ``charged`` are computed."""
+
+    period = PeriodField(label=_("月份"), help_text=_("YYYY-MM；不能是未来月份、折旧起始之前或已计提折旧的月份"))
+    recorded_by_name = serializers.CharField(source="recorded_by.display_name", read_only=True, default=None,
+                                             allow_null=True)
+    depreciation = serializers.SerializerMethodField(help_text=_("该月折旧额（元）；按现行折旧计划不计提的月份为 null"))
+    charged = serializers.SerializerMethodField(help_text=_("该月折旧已由月度计提记入折旧明细账"))
+
+    class Meta:
+        model = WorkloadReading
+        fields = ["id", "asset", "period", "workload", "cumulative", "note", "depreciation", "charged",
+                  "recorded_by", "recorded_by_name", "recorded_at"]
+        read_only_fields = ["asset", "cumulative", "recorded_by", "recorded_at"]
+        validators = []  # a month recorded again is a correction: the service decides
+
+    @extend_schema_field(serializers.DecimalField(**MONEY, allow_null=True))
+    def get_depreciation(self, reading):
+        amount = self.context.get("amounts", {}).get(reading.pk)
+        return None if amount is None else f"{amount:.2f}"
+
+    def get_charged(self, reading) -> bool:
+        return reading.period in self.context.get("charged", ())
 
 
 class RepairRecordSerializer(serializers.ModelSerializer):

@@ -7,6 +7,7 @@ router = SimpleRouter()
 # The documents first: their prefixes sit under assets/, so they must match before assets/{id}/.
 router.register("assets/transfers", views.TransferViewSet, basename="assettransfer")
 router.register("assets/disposals", views.DisposalViewSet, basename="assetdisposal")
+router.register("assets/value-changes", views.ValueChangeViewSet, basename="assetvaluechange")
 router.register("assets/configurations", views.ConfigurationViewSet, basename="assetconfiguration")
 router.register("assets/depreciation/runs", views.DepreciationRunViewSet, basename="depreciationrun")
 router.register("assets/depreciation/ledger", views.LedgerViewSet, basename="depreciationentry")

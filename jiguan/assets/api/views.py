@@ -44,6 +44,8 @@ from ..models import (
     RepairRecord,
     Transfer,
     TransferItem,
+    ValueChange,
+    WorkloadReading,
 )
 from ..views import attachment_response
 from . import serializers
@@ -91,6 +93,14 @@ class CardAttachmentPermissions(ScopedModelPermissions):
 
 
 ATTACHMENT_PERMISSIONS = [permissions.IsAuthenticated, CardAttachmentPermissions]
+
+
+class CardWorkloadPermissions(ScopedModelPermissions):
+    """Workload readings of a card: reached with the right to view cards; recording one checks the
+    right to record workload over the card's owner in the action (``require_verb``), not the right to
+    register cards (add_asset)."""
+
+    perms_map = {**ScopedModelPermissions.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}
 ATTACHMENT_ID = OpenApiParameter("attachment_pk", OpenApiTypes.INT, OpenApiParameter.PATH,
                                  description="the attachment's id")
 
@@ -188,15 +198,22 @@ class AssetViewSet(ScopedModelViewSet):
         body.is_valid(raise_exception=True)
         return Response(self._read(services.asset_return(asset=card, **body.validated_data)))
 
-    @extend_schema(request=serializers.ValueAdjustSerializer, responses=serializers.AssetSerializer)
+    @extend_schema(request=serializers.ValueAdjustSerializer, responses={201: serializers.ValueChangeSerializer})
     @action(detail=True, methods=["post"], url_path="value-adjust")
     def value_adjust(self, request, pk=None):
-        """价值调整: add to (or take from) the original value; the remaining net value is spread over
-        the remaining months from the month of ``on``."""
+        """价值调整: request adding to (or taking from) the original value. The request goes through the
+        approval flow of ``assets.value_change`` (decide at ``/api/v1/workflow/requests/{approval.id}/…``);
+        when approved, the remaining net value is spread over the remaining months from the month of
+        ``on``. Follow it at ``/api/v1/assets/value-changes/{id}/``."""
         card = self._card("change", _("您没有变更资产卡片的权限。"))
         body = serializers.ValueAdjustSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(self._read(services.asset_value_adjust(asset=card, **body.validated_data)))
+        data = body.validated_data
+        change = services.value_change_create(asset=card, delta=data["delta"], on=data["on"], reason=data["reason"],
+                                              actor=request.user)
+        change = ValueChange.objects.select_related("asset", "unit", "requested_by").get(pk=change.pk)
+        return Response(serializers.ValueChangeSerializer(change, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=serializers.RepairRecordSerializer(many=True), filters=False)
     @extend_schema(methods=["POST"], request=serializers.RepairRecordSerializer,
@@ -214,6 +231,39 @@ class AssetViewSet(ScopedModelViewSet):
         records = RepairRecord.objects.restrict(request.user, "view").filter(asset=card).order_by("-repaired_on", "-id")
         page = self.paginate_queryset(records)
         return self.get_paginated_response(serializers.RepairRecordSerializer(page, many=True).data)
+
+    @extend_schema(methods=["GET"], responses=serializers.WorkloadReadingSerializer(many=True), filters=False)
+    @extend_schema(methods=["POST"], request=serializers.WorkloadReadingSerializer,
+                   responses={201: serializers.WorkloadReadingSerializer})
+    @action(detail=True, methods=["get", "post"], permission_classes=[permissions.IsAuthenticated,
+                                                                      CardWorkloadPermissions])
+    def workload(self, request, pk=None):
+        """Workload readings (工作量记录) of a units-of-production card (工作量法), newest month first,
+        each with the depreciation of its month. POST records a month's workload (``period`` as
+        YYYY-MM, ``workload`` done in that month, not the cumulative); recording a month again
+        corrects it while no depreciation run has charged it. Needs the right to record workload."""
+        card = self.get_object()
+        if request.method == "POST":
+            require_verb(request.user, WorkloadReading, "add", card.owner_unit, _("您没有录入工作量的权限。"))
+            body = serializers.WorkloadReadingSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+            reading = services.workload_record(asset=card, period=data["period"], workload=data["workload"],
+                                               actor=request.user, note=data.get("note", ""))
+            card.refresh_from_db()
+            return Response(self._readings(card, [reading])[0], status=status.HTTP_201_CREATED)
+        readings = (WorkloadReading.objects.restrict(request.user, "view").filter(asset=card)
+                    .select_related("recorded_by").order_by("-period"))
+        page = self.paginate_queryset(readings)
+        return self.get_paginated_response(self._readings(card, page))
+
+    def _readings(self, card, readings) -> list:
+        readings = list(readings)
+        amounts = {r.pk: amount for r, amount in depreciation.reading_amounts(card, readings)}
+        charged = set(DepreciationEntry.objects.filter(asset=card, period__in=[r.period for r in readings])
+                      .values_list("period", flat=True))
+        context = {**self.get_serializer_context(), "amounts": amounts, "charged": charged}
+        return serializers.WorkloadReadingSerializer(readings, many=True, context=context).data
 
     @extend_schema(responses=serializers.AssetEventSerializer(many=True), filters=False, parameters=[
         OpenApiParameter("kind", OpenApiTypes.STR, enum=EventKind.values, description="only events of this kind")])
@@ -418,6 +468,19 @@ class TransferViewSet(DocumentViewSet):
         serializer.instance = services.transfer_create(
             from_unit=from_unit, to_unit=data["to_unit"], asset_ids=[c.pk for c in cards], reason=data["reason"],
             actor=user, submit=data["submit"])
+
+
+class ValueChangeViewSet(ScopedReadOnlyViewSet):
+    """Value changes (价值调整单) of cards in scope, requested at ``/api/v1/assets/{id}/value-adjust/``."""
+
+    queryset = ValueChange.objects.all()
+    serializer_class = serializers.ValueChangeSerializer
+    filterset_class = filters.ValueChangeFilter
+    ordering_fields = ["number", "created_at", "id"]
+    ordering = ["-id"]
+
+    def optimize(self, queryset):
+        return queryset.select_related("asset", "unit", "requested_by")
 
 
 class DisposalViewSet(DocumentViewSet):

@@ -50,7 +50,7 @@ def leaders(tree):
 
 @pytest.fixture
 def asset_flows(tree, leaders):
-    """One-step flows at the province for the three asset business types: the applicant's unit
+    """One-step flows at the province for the asset business types: the applicant's unit
     leader decides (a department applies through its agency)."""
     from jiguan.org.models import Role
     from jiguan.workflow.models import ApproverRelation, Flow, FlowStep
@@ -58,7 +58,7 @@ def asset_flows(tree, leaders):
     flows = {}
     with acting_as(None):
         for code, name in [("assets.transfer", "资产调拨审批"), ("assets.disposal", "资产处置审批"),
-                           ("assets.purchase", "资产配置审批")]:
+                           ("assets.purchase", "资产配置审批"), ("assets.value_change", "资产价值调整审批")]:
             flow = Flow.objects.create(business_type=code, name=name, unit=tree.province)
             FlowStep.objects.create(flow=flow, order=1, name="单位负责人审批",
                                     approver_role=Role.objects.get(code="unit_leader"),

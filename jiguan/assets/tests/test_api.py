@@ -10,12 +10,15 @@ from jiguan.assets.models import (
     AssetStatus,
     ConfigurationRequest,
     DepreciationEntry,
+    ValueChange,
     period_label,
     period_of,
 )
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core.testing import make_user
 from jiguan.standards.selectors import standard_value
+
+from .conftest import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +179,8 @@ def test_list_queries_do_not_grow_with_the_rows(tree, a_api):
 # Lifecycle actions and the timeline
 # ---------------------------------------------------------------------------------------------
 
-def test_issue_return_repair_value_adjust_and_the_history(tree, users, a_api, api_client_for):
+def test_issue_return_repair_value_adjust_and_the_history(tree, users, leaders, asset_flows, a_api, api_client_for,
+                                                          django_capture_on_commit_callbacks):
     pk = card_id(a_api, tree.city_a_agency)
     holder = make_user("holder", tree.city_a_dept, full_name="李使用")
     response = a_api.post(f"/api/v1/assets/{pk}/issue/", {"user": holder.pk, "department": tree.city_a_dept.pk,
@@ -204,16 +208,29 @@ def test_issue_return_repair_value_adjust_and_the_history(tree, users, a_api, ap
     next_month = period_of(timezone.localdate()) + 1
     response = a_api.post(f"/api/v1/assets/{pk}/value-adjust/", {"delta": "1200.00", "on": month_start(next_month),
                                                                  "reason": "加装内存"}, format="json")
-    assert response.status_code == 200, response.json()
-    assert response.json()["original_value"] == "7200.00"
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["status"], body["value_before"], body["value_after"], body["approval"]["status"]) == (
+        "pending", "6000.00", "7200.00", "pending")
+    assert a_api.get(f"/api/v1/assets/{pk}/").json()["original_value"] == "6000.00"   # not before approval
+    response = a_api.post(f"/api/v1/assets/{pk}/value-adjust/", {"delta": "50.00", "on": month_start(next_month),
+                                                                 "reason": "再次"}, format="json")
+    assert response.status_code == 400 and "已有进行中的价值调整" in errors(response)["delta"][0]
+    decide(ValueChange.objects.get(pk=body["id"]), leaders["leader"], django_capture_on_commit_callbacks)
+    assert a_api.get(f"/api/v1/assets/{pk}/").json()["original_value"] == "7200.00"
+    change = a_api.get(f"/api/v1/assets/value-changes/{body['id']}/").json()
+    assert (change["status"], change["applied_on"], change["approval"]["status"]) == (
+        "completed", month_start(next_month), "approved")
+    assert api_client_for(users["b_assets"]).get(f"/api/v1/assets/value-changes/{body['id']}/").status_code == 404
     response = a_api.post(f"/api/v1/assets/{pk}/value-adjust/", {"delta": "0", "on": "2026-12-01", "reason": "x"},
                           format="json")
     assert errors(response) == {"delta": ["调整金额不能为 0。"]}
 
     history = a_api.get(f"/api/v1/assets/{pk}/history/").json()
-    assert history["count"] == 5
-    assert [e["kind"] for e in history["results"]] == ["register", "issue", "return", "repair", "value"]
-    assert [e["actor_name"] for e in history["results"]] == ["a_assets"] * 5
+    assert history["count"] == 6
+    assert [e["kind"] for e in history["results"]] == ["register", "issue", "return", "repair", "value_requested",
+                                                       "value"]
+    assert [e["actor_name"] for e in history["results"]] == ["a_assets"] * 5 + ["a_leader"]   # the approver applied it
     assert history["results"][1]["summary"] == "领用：甲市资产管理科 / 李使用"
     only = a_api.get(f"/api/v1/assets/{pk}/history/", {"kind": "repair"}).json()
     assert [e["kind"] for e in only["results"]] == ["repair"]

@@ -246,3 +246,72 @@ def test_configuration_over_the_cap_is_flagged_and_idle_computers_come_first(tre
     assert "超标准" in latest_request(request).title
     # Another city's idle computers are not offered to city A.
     assert list(services.idle_matches(users["b_assets"], "A02010105")) == []
+
+
+@pytest.fixture
+def group_transfer_flow(tree, leaders):
+    """The demo's transfer flow: the giving unit's leader, the receiving unit's leader, then the
+    offices administration, which an internal transfer (both units under one parent) skips."""
+    from jiguan.org.demo import credit_code
+    from jiguan.org.models import OrgKind, Role
+    from jiguan.org.services import orgunit_create
+    from jiguan.workflow.models import ApproverRelation, Flow, FlowStep
+
+    with acting_as(None, channel="command"):
+        edu = orgunit_create(parent=tree.city_a, kind=OrgKind.AGENCY, name="甲市教育局", region_code="350100",
+                             credit_code=credit_code(OrgKind.AGENCY, "350100", 901))
+        flow = Flow.objects.create(business_type="assets.transfer", name="资产调拨审批", unit=tree.province)
+        leader = Role.objects.get(code="unit_leader")
+        FlowStep.objects.create(flow=flow, order=1, name="调出单位负责人审批", approver_role=leader,
+                                relation=ApproverRelation.SAME_UNIT)
+        FlowStep.objects.create(flow=flow, order=2, name="调入单位负责人确认", approver_role=leader,
+                                relation=ApproverRelation.COUNTERPARTY_UNIT)
+        FlowStep.objects.create(flow=flow, order=3, name="机关事务管理局审批", skip_if_same_parent=True,
+                                approver_role=Role.objects.get(code="offices_approver"),
+                                relation=ApproverRelation.FIXED_UNIT, fixed_unit=tree.prov_agency)
+    return {
+        "edu": edu,
+        "edu_leader": make_user("edu_leader", edu, [("unit_leader", edu, True)]),
+        "county_leader": make_user("county_leader", tree.county_a_agency,
+                                   [("unit_leader", tree.county_a_agency, True)]),
+        "offices": make_user("offices", tree.prov_agency, [("offices_approver", tree.prov_agency, False)]),
+    }
+
+
+def test_an_internal_transfer_needs_only_the_two_units_sign_off(card, tree, users, leaders, group_transfer_flow,
+                                                               django_capture_on_commit_callbacks):
+    edu, edu_leader = group_transfer_flow["edu"], group_transfer_flow["edu_leader"]
+    with acting_as(users["a_assets"]):
+        transfer = services.transfer_create(from_unit=tree.city_a_agency, to_unit=edu, asset_ids=[card.pk],
+                                            reason="同一主管部门内调剂", actor=users["a_assets"])
+    request = decide(transfer, leaders["leader"], django_capture_on_commit_callbacks)
+    request.refresh_from_db()
+    assert request.current_step.name == "调入单位负责人确认"          # the receiving unit signs off next
+    assert workflow.can_act(edu_leader, request) and not workflow.can_act(leaders["b_leader"], request)
+    card.refresh_from_db()
+    assert card.owner_unit == tree.city_a_agency                        # still not moved
+    decide(transfer, edu_leader, django_capture_on_commit_callbacks)
+    request.refresh_from_db()
+    transfer.refresh_from_db()
+    card.refresh_from_db()
+    assert request.status == "approved" and transfer.status == DocStatus.COMPLETED
+    assert card.owner_unit == edu                                       # no third step
+    steps = list(request.actions.order_by("id").values_list("step_name", "kind"))
+    assert ("机关事务管理局审批", "skip") in steps
+
+
+def test_a_transfer_across_groups_also_goes_to_the_offices_administration(card, tree, users, leaders,
+                                                                          group_transfer_flow,
+                                                                          django_capture_on_commit_callbacks):
+    with acting_as(users["a_assets"]):
+        transfer = services.transfer_create(from_unit=tree.city_a_agency, to_unit=tree.county_a_agency,
+                                            asset_ids=[card.pk], reason="调剂给县财政局", actor=users["a_assets"])
+    decide(transfer, leaders["leader"], django_capture_on_commit_callbacks)
+    request = decide(transfer, group_transfer_flow["county_leader"], django_capture_on_commit_callbacks)
+    request.refresh_from_db()
+    card.refresh_from_db()
+    assert request.status == "pending" and request.current_step.name == "机关事务管理局审批"
+    assert card.owner_unit == tree.city_a_agency
+    decide(transfer, group_transfer_flow["offices"], django_capture_on_commit_callbacks)
+    card.refresh_from_db()
+    assert card.owner_unit == tree.county_a_agency

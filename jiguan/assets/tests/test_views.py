@@ -31,10 +31,13 @@ from jiguan.assets.models import (
     RepairRecord,
     RunStatus,
     Transfer,
+    ValueChange,
     period_of,
 )
 from jiguan.assets.tables import yuan
 from jiguan.core.testing import make_user
+
+from .conftest import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -271,7 +274,8 @@ def test_issue_offers_only_people_of_the_owner_and_refuses_an_empty_form(card, t
     assert "请选择领用人或领用部门" in text(response)
 
 
-def test_change_value_adjustment_and_repair(card, users, client_for):
+def test_change_value_adjustment_and_repair(card, users, leaders, asset_flows, client_for,
+                                           django_capture_on_commit_callbacks):
     client = client_for(users["a_assets"])
     url = reverse("assets:asset_change", args=[card.pk])
     data = {"name": card.name, "measure_unit": card.measure_unit, "status": "in_use",
@@ -281,9 +285,21 @@ def test_change_value_adjustment_and_repair(card, users, client_for):
     assert card.location == "档案室" and card.brand == "联想"
     response = client.post(reverse("assets:asset_value", args=[card.pk]),
                            {"delta": "1200.00", "on": "2026-12-01", "reason": "加装内存"})
-    assert response.status_code == 302
+    change = ValueChange.objects.get(asset=card)
+    assert response.status_code == 302 and response["Location"] == change.get_absolute_url()
     card.refresh_from_db()
-    assert card.original_value == Decimal("7200.00")
+    assert card.original_value == Decimal("6000.00")                     # not before approval
+    page = text(client.get(change.get_absolute_url()))
+    assert "审批中" in page and "+1,200.00" in page and "7,200.00" in page and "单位负责人审批" in page
+    assert "正在办理价值调整" in text(client.get(card.get_absolute_url()))
+    response = client.post(reverse("assets:asset_value", args=[card.pk]),
+                           {"delta": "100.00", "on": "2026-12-01", "reason": "再加装"})
+    assert f"该资产已有进行中的价值调整（{change.number}）" in text(response)
+    decide(change, leaders["leader"], django_capture_on_commit_callbacks)
+    card.refresh_from_db()
+    change.refresh_from_db()
+    assert card.original_value == Decimal("7200.00") and change.status == DocStatus.COMPLETED
+    assert change.number in text(client.get(reverse("assets:value_change_list")))
     response = client.post(reverse("assets:asset_value", args=[card.pk]), {"delta": "0", "on": "2026-12-01",
                                                                           "reason": "无"})
     assert "调整金额不能为 0" in text(response)
@@ -296,7 +312,7 @@ def test_change_value_adjustment_and_repair(card, users, client_for):
     page = text(client.get(card.get_absolute_url()))
     assert "更换硬盘" in page and "350.00" in page
     assert [e for e in AssetEvent.objects.filter(asset=card).values_list("kind", flat=True)][1:] == [
-        EventKind.CHANGE, EventKind.VALUE, EventKind.REPAIR]
+        EventKind.CHANGE, EventKind.VALUE_REQUESTED, EventKind.VALUE, EventKind.REPAIR]
 
 
 def test_out_of_scope_operations_are_404(card, users, client_for):
@@ -350,7 +366,6 @@ def test_a_transfer_needs_cards_and_shows_the_service_errors(card, tree, users, 
 
 def test_a_disposal_and_its_result(card, tree, users, leaders, asset_flows, client_for,
                                    django_capture_on_commit_callbacks):
-    from .conftest import decide
 
     client = client_for(users["a_assets"])
     url = reverse("assets:disposal_create")
