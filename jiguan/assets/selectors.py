@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, IntegerField, Sum, Value
-from django.db.models.functions import ExtractYear, StrIndex, Substr
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractYear, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,36 +122,53 @@ def asset_summary(user, unit: OrgUnit, on: date, level: int = 3) -> Summary:
     class), each child's row summing its whole subtree; the unit's own cards form the 本级 row.
     Columns: cards, quantity, original value, accumulated depreciation at the month of ``on``, net.
 
-    One grouped query: the child is the owning unit's path cut after the first segment below
-    ``unit``'s path (``/1/7/`` + ``42/…`` -> ``/1/7/42/``), the class the first ``level`` characters."""
+    One pass over the scope's cards, grouped by owning unit (an integer) and the first ``level``
+    characters of the class code: a hash aggregate of at most units × classes groups, with no sort of
+    every card by a path. Python then rolls each owning unit up to the direct child of ``unit`` on
+    whose branch it sits (``/1/7/`` + ``42/…`` -> ``/1/7/42/``), from the subtree's (id, path) pairs
+    (bounded by the organisation tree, not by the cards); the children, for the labels, are one more
+    small query."""
     if level not in CLASS_LEVELS:
         raise ValueError(f"level must be one of {sorted(CLASS_LEVELS)}")
-    start = len(unit.path)
-    rest = Substr("owner_unit__path", start + 1)
-    child_path = Substr("owner_unit__path", 1, Value(start, output_field=IntegerField()) + StrIndex(rest, Value("/")))
     cards = Asset.objects.restrict(user, "report").filter(owner_unit__path__startswith=unit.path)
     groups = list(
         _held_on(cards, on)
-        .values(child=child_path, cls=Substr("class_code", 1, level))
+        .values_list("owner_unit_id", Substr("class_code", 1, level))
         .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum("original_value"),
                   acc=Sum(accumulated_expr(period_of(on))))
-        .order_by("child", "cls"))
-    units = {u.path: u for u in OrgUnit.objects.filter(path__in={g["child"] for g in groups})
-             .only("id", "name", "kind", "path", "sort_order")}
-    names = _class_names(level) if groups else {}
+        .order_by())
+    paths, children, names = {}, {}, {}
+    if groups:
+        paths = dict(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", "path"))
+        children = {u.path: u for u in OrgUnit.objects.filter(Q(parent_id=unit.pk) | Q(pk=unit.pk))
+                    .only("id", "name", "kind", "path", "sort_order", "parent_id")}
+        names = _class_names(level)
+
+    start = len(unit.path)
+    cells: dict[tuple[str, str], Figures] = {}
+    for owner_id, cls, n, qty, value, acc in groups:
+        path = paths.get(owner_id)
+        if path is None:  # cannot happen: the card's owner is in ``unit``'s subtree
+            continue
+        child = path[:path.index("/", start) + 1] if len(path) > start else unit.path
+        figures = cells.setdefault((child, cls), Figures())
+        figures.count += n
+        figures.quantity += qty or 0
+        figures.original_value += _money(value)
+        figures.accumulated += _money(acc)
 
     by_unit: dict[str, list[SummaryRow]] = {}
-    for g in groups:
-        child = units.get(g["child"])
-        if child is None:  # cannot happen: the path came from an existing unit
+    for (child_path, cls), figures in sorted(cells.items()):
+        child = children.get(child_path)
+        if child is None:  # cannot happen either: every branch starts at a direct child
             continue
         label = _("%(name)s（本级）") % {"name": child.name} if child.pk == unit.pk else child.name
-        by_unit.setdefault(g["child"], []).append(SummaryRow(
-            unit=child, unit_name=label, class_code=g["cls"], class_name=names.get(g["cls"], ""),
-            count=g["n"], quantity=g["qty"] or 0, original_value=_money(g["value"]), accumulated=_money(g["acc"])))
+        by_unit.setdefault(child_path, []).append(SummaryRow(
+            unit=child, unit_name=label, class_code=cls, class_name=names.get(cls, ""), count=figures.count,
+            quantity=figures.quantity, original_value=figures.original_value, accumulated=figures.accumulated))
 
     def order(path):
-        child = units[path]
+        child = children[path]
         return (child.pk != unit.pk, child.sort_order, child.name, child.pk)
 
     summary = Summary(unit=unit, on=on, level=level)

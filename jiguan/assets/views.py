@@ -106,9 +106,9 @@ def ids_from(values) -> list[int]:
 
 
 class AssetListView(ObjectListView):
-    """资产卡片. Ordered by id (the primary key index), related rows joined in the page's one query,
-    the net value computed in SQL for this month. The core paginator still counts the filtered rows
-    (one COUNT per page view)."""
+    """资产卡片. Newest first (``-id``: the composite owner index ends with id), related rows joined and
+    the net value computed in SQL for this month, for the page's 50 rows only; the core paginator
+    (core.pagination.BoundedPaginator) counts at most 10,000 matches."""
 
     model = Asset
     title = ASSETS

@@ -16,6 +16,8 @@ from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .pagination import BoundedPaginator
+
 ERROR_MESSAGES = {
     "validation_error": _("提交的数据有误。"),
     "not_authenticated": _("请先登录或提供有效的令牌。"),
@@ -73,8 +75,38 @@ def exception_handler(exc, context):
 
 
 class Pagination(pagination.PageNumberPagination):
+    """Page-number pagination with the bounded count of ``core.pagination.BoundedPaginator``:
+    ``count`` is exact up to 10,000 rows; beyond, it is 10,000 and ``count_exact`` is false (``next``
+    still leads on to the end)."""
+
+    django_paginator_class = BoundedPaginator
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_paginated_response(self, data):
+        return Response({
+            "count": self.page.paginator.count,
+            "count_exact": self.page.paginator.count_exact,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "results": data,
+        })
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        bound = f"{BoundedPaginator.count_bound:,}"
+        properties = {}
+        for name, value in schema["properties"].items():
+            properties[name] = value
+            if name == "count":
+                value["description"] = f"Rows matching the filters, counted up to {bound} (see count_exact)."
+                properties["count_exact"] = {
+                    "type": "boolean", "example": True,
+                    "description": f"False when more than {bound} rows match: count is then {bound} "
+                                   "and next leads on page by page."}
+        schema["properties"] = properties
+        schema["required"] = [*schema["required"], "count_exact"]
+        return schema
 
 
 def error_response(code: str, message: str, http_status: int, fields: dict | None = None) -> Response:

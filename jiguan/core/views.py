@@ -19,6 +19,7 @@ from jiguan.audit.models import Action
 from . import exports
 from .filters import filter_querystring
 from .forms import bootstrapify
+from .pagination import BoundedPaginator
 from .scoping import permission_name
 from .tables import Table
 
@@ -86,13 +87,15 @@ class ScopedViewMixin(LoginRequiredMixin):
 
 
 class ObjectListView(ScopedViewMixin, generic.ListView):
-    """A filtered, paginated list with Excel export of exactly what the filters select."""
+    """A filtered, paginated list with Excel export of exactly what the filters select. Pages count at
+    most 10,000 rows and read their rows by primary key (``core.pagination.BoundedPaginator``)."""
 
     template_name = "core/object_list.html"
     title = ""  # defaults to the model's verbose_name_plural
     table: Table = None
     filterset_class = None
     paginate_by = 50
+    paginator_class = BoundedPaginator
     export_name = ""
     create_url_name = ""
     extra_actions_template = ""

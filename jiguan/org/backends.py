@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from jiguan.core.scoping import path_of
@@ -14,6 +15,11 @@ class ScopedRoleBackend(ModelBackend):
 
     def user_can_authenticate(self, user) -> bool:
         return super().user_can_authenticate(user) and not getattr(user, "is_locked", False)
+
+    def get_user(self, user_id):
+        """The session's user with their unit (every page header shows it) in the same query."""
+        user = get_user_model()._default_manager.select_related("unit").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous:

@@ -178,16 +178,26 @@ class User(AbstractUser):
         return reverse("org:user_detail", args=[self.pk])
 
     # Permissions and scope, resolved once per request ------------------------------------------
+    def role_assignments(self) -> list[RoleAssignment]:
+        """The user's assignments of active roles, with their unit, role and permissions: one query
+        and its prefetch, kept for the request like the grants built from them (the menu's
+        ``takes_part`` and the to-do routing read them too)."""
+        if getattr(self, "_jiguan_assignments", None) is None:
+            assignments = []
+            if self.pk:
+                permissions = models.Prefetch("role__permissions", Permission.objects.select_related("content_type"))
+                assignments = list(RoleAssignment.objects.filter(user=self, role__is_active=True)
+                                   .select_related("unit", "role").prefetch_related(permissions))
+            self._jiguan_assignments = assignments
+        return self._jiguan_assignments
+
     def _grants_by_permission(self) -> dict[str, set[Grant]]:
         cached = getattr(self, "_jiguan_grants", None)
         if cached is not None:
             return cached
         grants: dict[str, set[Grant]] = {}
         if self.is_active and self.pk:
-            assignments = (RoleAssignment.objects.filter(user=self, role__is_active=True)
-                           .select_related("unit", "role")
-                           .prefetch_related("role__permissions__content_type"))
-            for assignment in assignments:
+            for assignment in self.role_assignments():
                 grant = Grant(assignment.unit.path, assignment.include_descendants)
                 for perm in assignment.role.permissions.all():
                     grants.setdefault(f"{perm.content_type.app_label}.{perm.codename}", set()).add(grant)
@@ -212,7 +222,7 @@ class User(AbstractUser):
         return self.is_active and _user_has_module_perms(self, app_label)
 
     def clear_permission_cache(self) -> None:
-        for attr in ("_jiguan_grants", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        for attr in ("_jiguan_grants", "_jiguan_assignments", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
             self.__dict__.pop(attr, None)
 
     @property

@@ -70,10 +70,10 @@ def is_eligible(user, step: FlowStep, unit: OrgUnit) -> bool:
 
 def todo_q(user, prefix: str = "") -> Q:
     """Requests waiting for ``user``: delegated to them, or at a step of a role they hold over the
-    approver unit. Built from the user's few assignments (one query), not from a list of units."""
+    approver unit. Built from the user's few assignments (read once per request with the user's
+    permissions, ``User.role_assignments``), not from a list of units."""
     condition = Q(**{f"{prefix}assignee": user})
-    assignments = RoleAssignment.objects.filter(user=user, role__is_active=True).select_related("unit")
-    for a in assignments:
+    for a in user.role_assignments():
         unit_match = (Q(**{f"{prefix}approver_unit__path__startswith": a.unit.path}) if a.include_descendants
                       else Q(**{f"{prefix}approver_unit__path": a.unit.path}))
         condition |= Q(**{f"{prefix}assignee__isnull": True, f"{prefix}current_step__approver_role_id": a.role_id}) \

@@ -12,7 +12,7 @@ def takes_part(user) -> bool:
     """Business users apply and approve; the three administrators (三员) do neither."""
     from jiguan.org.models import Duty
 
-    return user.assignments.filter(role__duty=Duty.BUSINESS, role__is_active=True).exists()
+    return any(a.role.duty == Duty.BUSINESS for a in user.role_assignments())  # loaded once per request
 
 
 def has_applied(user) -> bool:
