@@ -31,6 +31,7 @@ CLASS_LEVELS = {3: gettext_lazy("门类"), 5: gettext_lazy("大类")}  # charact
 
 # Row kinds: an ordinary row, a unit's subtotal (小计), the report's total (合计).
 ROW, SUBTOTAL, TOTAL = "row", "subtotal", "total"
+ROW_KINDS = [(ROW, gettext_lazy("明细")), (SUBTOTAL, gettext_lazy("小计")), (TOTAL, gettext_lazy("合计"))]
 
 
 def _money(value) -> Decimal:

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import reports, views
 
 router = SimpleRouter()
 # The documents first: their prefixes sit under assets/, so they must match before assets/{id}/.
@@ -16,7 +16,11 @@ router.register("assets", views.AssetViewSet, basename="asset")
 # Files keep their extension (label.pdf, report.xlsx) without the router's trailing slash; the import
 # routes come before assets/{id}/ too.
 cards = views.AssetViewSet
+report = reports.AssetReportViewSet
 urlpatterns = [
+    path("assets/reports/summary/", report.as_view({"get": "summary"}), name="asset-report-summary"),
+    path("assets/reports/status/", report.as_view({"get": "status"}), name="asset-report-status"),
+    path("assets/reports/disposals/", report.as_view({"get": "disposals"}), name="asset-report-disposals"),
     path("assets/import/", cards.as_view({"post": "import_upload"}), name="asset-import"),
     path("assets/import/<str:token>/", cards.as_view({"get": "import_status"}), name="asset-import-status"),
     path("assets/import/<str:token>/report.xlsx", cards.as_view({"get": "import_report"}), name="asset-import-report"),

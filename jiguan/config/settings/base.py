@@ -212,7 +212,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"OrgKindEnum": "jiguan.org.models.OrgKind",
                             "ApprovalStatusEnum": "jiguan.workflow.models.RequestStatus",
                             "AssetStatusEnum": "jiguan.assets.models.AssetStatus",
-                            "AssetDocumentStatusEnum": "jiguan.assets.models.DocStatus"},
+                            "AssetDocumentStatusEnum": "jiguan.assets.models.DocStatus",
+                            "ReportRowKindEnum": "jiguan.assets.selectors.ROW_KINDS"},
 }
 
 LOGGING = {
