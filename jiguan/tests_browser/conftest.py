@@ -69,8 +69,9 @@ def browser():
     try:
         # A Chinese locale for the browser process: date and month inputs then read 2026/11/23 and
         # 2026年11月 as on a civil servant's machine (the page locale alone leaves them in English).
+        # LANG stays C.UTF-8: a zh_CN LANG without that glibc locale breaks download file names.
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                                              env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"})
+                                              env={**os.environ, "LANG": "C.UTF-8", "LANGUAGE": "zh_CN:zh"})
     except Exception:
         playwright.stop()
         raise
