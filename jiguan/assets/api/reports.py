@@ -16,10 +16,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
 
-from jiguan.core import context
+from jiguan.core.api import ScopedViewSetMixin
 
 from .. import selectors
-from ..models import MONEY
+from ..models import MONEY, Asset
 from ..reports import ReportForm, SummaryForm
 
 UNIT = OpenApiParameter("unit", OpenApiTypes.INT, description="统计单位 id（含下级），默认为数据范围内最高的单位")
@@ -92,15 +92,16 @@ class CanReport(permissions.BasePermission):
             selectors.REPORT_PERMISSION))
 
 
-class AssetReportViewSet(viewsets.ViewSet):
-    """资产报表. Each call is a fixed number of grouped queries whatever the number of cards."""
+class AssetReportViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+    """资产报表. Each call is a fixed number of grouped queries whatever the number of cards, over the
+    cards in the caller's scope for ``assets.report_asset`` (``selectors``: ``restrict(user, "report")``)."""
 
-    permission_classes = [permissions.IsAuthenticated, CanReport]
+    queryset = Asset.objects.all()
+    require_model_permission = False  # the report permission (CanReport) and the report scope decide
+    permission_classes = [*ScopedViewSetMixin.permission_classes, CanReport]
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if request.user and request.user.is_authenticated:
-            context.update(user=request.user)
+    def scope_action(self) -> str:
+        return "report"
 
     def _parameters(self, form_class) -> dict:
         form = form_class(self.request.query_params or None, user=self.request.user)

@@ -281,7 +281,8 @@ def registered_viewsets():
 
 
 def test_every_scoped_viewset_filters_and_paginates():
-    classes = registered_viewsets()
+    # Lists only: a report endpoint (assets' AssetReportViewSet) returns one computed document.
+    classes = [c for c in registered_viewsets() if hasattr(c, "list")]
     names = {c.__name__ for c in classes}
     assert {"OrgUnitViewSet", "UserViewSet", "RoleViewSet", "RoleAssignmentViewSet", "AuditEventViewSet"} <= names
     assert viewset_problems(classes) == []
