@@ -29,6 +29,11 @@ and a reading beyond the total charges only the rest. A value adjustment from mo
 charged up to p0 - 1 (dep_anchor = p0, dep_base = accumulated(p0 - 1)) and spreads the new value less
 it over the workload still to come. ``dep_months`` and ``dep_monthly`` are unused (0) on such cards.
 
+A value adjustment keeps the schedule it replaces as a segment (折旧计划段, ``ScheduleSegment``, the
+same fields, governing the months up to its ``valid_to``); for a month before ``dep_anchor`` of a card
+with segments (``dep_segmented``) the rule is evaluated on the segment in force then, so the figures
+of earlier months never move and the run can still charge them.
+
 The same formula exists twice, in Python (``accumulated_at``) and as a SQL expression
 (``accumulated_expr``) for set-based runs and reports; tests hold them equal.
 
@@ -59,6 +64,7 @@ from .models import (
     DepreciationMethod,
     DepreciationRun,
     RunStatus,
+    ScheduleSegment,
     StartRule,
     WorkloadReading,
     period_label,
@@ -91,20 +97,93 @@ def schedule(original_value: Decimal, life_months: int, anchor: int, base: Decim
     return {"dep_anchor": anchor, "dep_months": life_months, "dep_monthly": monthly, "dep_base": base}
 
 
+def _capped(asset: Asset, period: int) -> int:
+    return min(period, asset.dep_stop) if asset.dep_stop is not None else period
+
+
+def segments_of(asset: Asset) -> list[ScheduleSegment]:
+    """The card's earlier schedules (折旧计划段) by ``valid_to``: none unless ``dep_segmented``, else one
+    query, kept on the instance as a prefetch would (a list view may prefetch them)."""
+    if not asset.dep_segmented:
+        return []
+    models.prefetch_related_objects([asset], "schedule_segments")
+    return list(asset.schedule_segments.all())
+
+
+def schedule_in_force(asset: Asset, period: int) -> Asset | ScheduleSegment:
+    """The schedule governing month ``period``: for a month before ``dep_anchor`` of a card with
+    segments, the first segment with ``valid_to >= period``; otherwise the card itself."""
+    if asset.dep_segmented and period < asset.dep_anchor:
+        for segment in segments_of(asset):
+            if segment.valid_to >= period:
+                return segment
+    return asset
+
+
+SEGMENT_FIELDS = ("original_value", "dep_method", "dep_anchor", "dep_months", "dep_monthly", "dep_base",
+                  "total_workload")
+
+
+def adjusted_schedule(asset: Asset, new_value: Decimal, p0: int) -> tuple[dict, ScheduleSegment | None]:
+    """A value adjustment (价值调整) to ``new_value`` from month ``p0`` of a card that depreciates: the
+    card's new ``dep_*`` fields and the segment to keep (unsaved; see ``keep_segment``). What was
+    charged up to ``p0 - 1`` stays (``dep_base``) and the rest of the new value is spread over the
+    rest of the life from ``p0`` (straight-line) or the workload still to come (工作量法); the
+    schedule in force at ``p0 - 1`` is kept as a segment governing the months up to ``p0 - 1``.
+    Before the schedule in force then has begun, it starts over with the new value instead."""
+    held = schedule_in_force(asset, p0 - 1)
+    if p0 <= held.dep_anchor:
+        anchor, base, months, kept = held.dep_anchor, held.dep_base, held.dep_months, None
+    else:
+        anchor, base = p0, accumulated_at(asset, p0 - 1)
+        months = max(1, held.dep_months - (p0 - held.dep_anchor))
+        kept = ScheduleSegment(asset=asset, valid_to=p0 - 1, **{name: getattr(held, name) for name in SEGMENT_FIELDS})
+    if asset.dep_method == DepreciationMethod.UNITS:
+        fields = {"dep_anchor": anchor, "dep_base": base}
+    else:
+        fields = schedule(new_value, months, anchor, base)
+    return {**fields, "dep_segmented": kept is not None}, kept
+
+
+def keep_segment(asset: Asset, p0: int, kept: ScheduleSegment | None) -> None:
+    """Store the segments of an adjustment from ``p0`` (``adjusted_schedule``): those governing
+    ``p0 - 1`` or later are replaced by ``kept`` (none when the schedule starts over)."""
+    for old in ScheduleSegment.objects.filter(asset=asset, valid_to__gte=p0 - 1):
+        audit.record_delete(old, audit.snapshot(old))
+        old.delete()
+    if kept is not None:
+        kept.save()
+        audit.record_create(kept)
+    if hasattr(asset, "_prefetched_objects_cache"):
+        asset._prefetched_objects_cache.pop("schedule_segments", None)
+
+
 def accumulated_at(asset: Asset, period: int) -> Decimal:
     """Accumulated depreciation of ``asset`` at the end of month ``period`` (Python twin of
     ``accumulated_expr``)."""
-    if asset.dep_method == DepreciationMethod.UNITS:
-        return _units_accumulated_at(asset, period)
-    if asset.dep_method == DepreciationMethod.NONE or asset.dep_months == 0:
+    p = _capped(asset, period)
+    return _accumulated(schedule_in_force(asset, p), asset.pk, p)
+
+
+def original_value_at(asset: Asset, period: int) -> Decimal:
+    """The original value (原值) on the books at the end of month ``period``: a value adjustment
+    counts from its month on (twin of ``original_value_expr``)."""
+    return schedule_in_force(asset, _capped(asset, period)).original_value
+
+
+def _accumulated(plan: Asset | ScheduleSegment, asset_id: int, p: int) -> Decimal:
+    """The rule of the module docstring on one schedule (the card or a segment) at month ``p``,
+    already capped at the card's ``dep_stop``."""
+    if plan.dep_method == DepreciationMethod.UNITS:
+        return _units_accumulated_at(plan, asset_id, p)
+    if plan.dep_method == DepreciationMethod.NONE or plan.dep_months == 0:
         return ZERO
-    p = min(period, asset.dep_stop) if asset.dep_stop is not None else period
-    k = p - asset.dep_anchor + 1
+    k = p - plan.dep_anchor + 1
     if k <= 0:
-        return asset.dep_base if p >= asset.dep_anchor - 1 else ZERO
-    if k >= asset.dep_months:
-        return money(asset.original_value)
-    return money(asset.dep_base + k * asset.dep_monthly)
+        return plan.dep_base if p >= plan.dep_anchor - 1 else ZERO
+    if k >= plan.dep_months:
+        return money(plan.original_value)
+    return money(plan.dep_base + k * plan.dep_monthly)
 
 
 # Units of production (工作量法) ---------------------------------------------------------------------
@@ -116,7 +195,11 @@ def hundredths(value) -> int:
 
 def cumulative_at(asset: Asset, period: int) -> Decimal:
     """The cumulative workload of ``asset`` up to the end of ``period``: its latest reading's."""
-    value = (WorkloadReading.objects.filter(asset_id=asset.pk, period__lte=period).order_by("-period")
+    return _cumulative(asset.pk, period)
+
+
+def _cumulative(asset_id: int, period: int) -> Decimal:
+    value = (WorkloadReading.objects.filter(asset_id=asset_id, period__lte=period).order_by("-period")
              .values_list("cumulative", flat=True).first())
     return ZERO if value is None else value
 
@@ -134,36 +217,45 @@ def units_accumulated(asset: Asset, cumulative: Decimal, base_cumulative: Decima
     return money(asset.dep_base + Decimal((2 * share * part + whole) // (2 * whole)) / 100)
 
 
-def _units_accumulated_at(asset: Asset, period: int) -> Decimal:
-    p = min(period, asset.dep_stop) if asset.dep_stop is not None else period
-    if p < asset.dep_anchor:
-        return asset.dep_base if p == asset.dep_anchor - 1 else ZERO
-    return units_accumulated(asset, cumulative_at(asset, p), cumulative_at(asset, asset.dep_anchor - 1))
+def _units_accumulated_at(plan: Asset | ScheduleSegment, asset_id: int, p: int) -> Decimal:
+    if p < plan.dep_anchor:
+        return plan.dep_base if p == plan.dep_anchor - 1 else ZERO
+    return units_accumulated(plan, _cumulative(asset_id, p), _cumulative(asset_id, plan.dep_anchor - 1))
 
 
 def reading_amounts(asset: Asset, readings) -> list[tuple[WorkloadReading, Decimal | None]]:
     """Each reading with the depreciation of its month (accumulated(p) - accumulated(p - 1)), from the
     readings themselves: ``cumulative - workload`` is the cumulative before the month. None for a
-    month the card's current schedule does not charge (before ``dep_anchor``, after ``dep_stop``)."""
+    month no schedule of the card charges (before its start, after ``dep_stop``); a month before
+    ``dep_anchor`` is charged under the segment in force then."""
     readings = list(readings)
     if not readings:
         return []
-    base = cumulative_at(asset, asset.dep_anchor - 1)
+    bases = {}   # W0 of each schedule met
     rows = []
     for reading in readings:
-        if reading.period < asset.dep_anchor or (asset.dep_stop is not None and reading.period > asset.dep_stop):
+        plan = schedule_in_force(asset, reading.period)
+        if reading.period < plan.dep_anchor or (asset.dep_stop is not None and reading.period > asset.dep_stop):
             rows.append((reading, None))
             continue
-        before = units_accumulated(asset, reading.cumulative - reading.workload, base)
-        rows.append((reading, units_accumulated(asset, reading.cumulative, base) - before))
+        if id(plan) not in bases:
+            bases[id(plan)] = _cumulative(asset.pk, plan.dep_anchor - 1)
+        base = bases[id(plan)]
+        before = units_accumulated(plan, reading.cumulative - reading.workload, base)
+        rows.append((reading, units_accumulated(plan, reading.cumulative, base) - before))
     return rows
 
 
 def charged_months(asset: Asset, period: int) -> int:
-    if asset.dep_method == DepreciationMethod.NONE or asset.dep_months == 0:
+    """Months charged by the end of ``period`` (straight-line): under the schedule in force then and
+    the earlier segments."""
+    p = _capped(asset, period)
+    plan = schedule_in_force(asset, p)
+    if plan.dep_method == DepreciationMethod.NONE or plan.dep_months == 0:
         return 0
-    p = min(period, asset.dep_stop) if asset.dep_stop is not None else period
-    return max(0, min(p - asset.dep_anchor + 1, asset.dep_months))
+    earlier = sum(max(0, min(s.valid_to - s.dep_anchor + 1, s.dep_months)) for s in segments_of(asset)
+                  if s.valid_to < p)
+    return earlier + max(0, min(p - plan.dep_anchor + 1, plan.dep_months))
 
 
 class _UnitsShare(Func):
@@ -200,14 +292,17 @@ class _UnitsShare(Func):
         return sql, [*bp, *sp, *pp, *wp, *wp]
 
 
-def _units_expr(period: int, prefix: str, p) -> Case:
+def _units_expr(period: int, prefix: str, p, *, pk: str = "pk", stop=None) -> Case:
     """The units-of-production twin (see the module docstring): correlated subqueries on the readings,
-    reached only by units cards (the first branch of ``accumulated_expr``)."""
+    reached only by units cards (the first branch of ``accumulated_expr``). On a segment (折旧计划段)
+    the readings are the segment's card's (``pk="asset_id"``) and ``stop`` reaches the card's
+    ``dep_stop`` from the readings' subquery."""
     def f(name):
         return F(f"{prefix}{name}")
     workload_field = models.DecimalField(max_digits=16, decimal_places=2)
     money_field = models.DecimalField(**MONEY)
-    readings = WorkloadReading.objects.filter(asset_id=OuterRef(f"{prefix}pk")).order_by("-period")
+    readings = WorkloadReading.objects.filter(asset_id=OuterRef(f"{prefix}{pk}")).order_by("-period")
+    stop = OuterRef(f"{prefix}dep_stop") if stop is None else stop
 
     def latest(queryset):
         return Coalesce(Subquery(queryset.values("cumulative")[:1], output_field=workload_field), Value(ZERO),
@@ -215,7 +310,7 @@ def _units_expr(period: int, prefix: str, p) -> Case:
 
     total = f("total_workload")
     cumulative = Least(latest(readings.filter(period__lte=period)
-                              .filter(period__lte=Coalesce(OuterRef(f"{prefix}dep_stop"), Value(period)))), total)
+                              .filter(period__lte=Coalesce(stop, Value(period)))), total)
     # W0 capped at the total: when it reaches it, part and whole are 0 and the share is NULL, so the
     # card carries its whole value (the W0 >= T line of the rule) with the subquery written twice only.
     base = Least(latest(readings.filter(period__lt=OuterRef(f"{prefix}dep_anchor"))), total)
@@ -230,21 +325,70 @@ def _units_expr(period: int, prefix: str, p) -> Case:
     )
 
 
-def accumulated_expr(period: int, prefix: str = "", *, units: bool = True) -> Case:
+def accumulated_expr(period: int, prefix: str = "", *, units: bool = True, segments: bool = True) -> Case:
     """SQL expression of the accumulated depreciation at the end of ``period`` (a constant month).
     ``prefix`` reaches the card through a relation (``"asset__"``). ``units=False`` leaves out the
     units-of-production branch, for a query over the other cards only: PostgreSQL evaluates the
     readings' subqueries only for units cards, but it plans every row as if it might (the estimate
-    of a card table scan grows a hundredfold, which changes the join) and never in parallel."""
+    of a card table scan grows a hundredfold, which changes the join) and never in parallel.
+    ``segments=False`` likewise leaves out the earlier schedules (``segment_expr``), for a query over
+    cards whose own schedule governs the month (``dep_anchor <= period``)."""
+    p = Case(When(**{f"{prefix}dep_stop__lt": period}, then=F(f"{prefix}dep_stop")), default=Value(period),
+             output_field=models.IntegerField())
+    current = _schedule_expr(period, prefix, p, units=units)
+    if not segments:
+        return current
+    return Case(
+        # Only cards with segments reach their subquery, and only for months before their anchor.
+        When(Q(**{f"{prefix}dep_segmented": True}) & LessThan(p, F(f"{prefix}dep_anchor")),
+             then=segment_expr(period, prefix)),
+        default=current, output_field=models.DecimalField(**MONEY))
+
+
+def segment_expr(period: int, prefix: str = "") -> Subquery:
+    """The accumulated depreciation at the end of ``period`` under the card's segment (折旧计划段) in
+    force then: the one with the smallest ``valid_to >= min(period, dep_stop)``, the card's rule
+    evaluated on its fields. A correlated subquery, for cards with ``dep_segmented`` and a month
+    before their ``dep_anchor`` (NULL for a card without segments)."""
+    stop = OuterRef(f"{prefix}dep_stop")
+    segment, p = _segment_in_force(period, prefix)
+    rule = _schedule_expr(period, "", p, units=True, pk="asset_id", stop=OuterRef(stop))
+    return Subquery(segment.annotate(acc=rule).values("acc")[:1], output_field=models.DecimalField(**MONEY))
+
+
+def _segment_in_force(period: int, prefix: str):
+    """The segments of the outer query's card in force at ``min(period, dep_stop)``, the first one
+    first, and that month (an expression of the card)."""
+    stop = OuterRef(f"{prefix}dep_stop")
+    p = Case(When(LessThan(stop, Value(period)), then=stop), default=Value(period),
+             output_field=models.IntegerField())
+    return ScheduleSegment.objects.filter(asset_id=OuterRef(f"{prefix}pk"), valid_to__gte=p).order_by("valid_to"), p
+
+
+def original_value_expr(period: int, prefix: str = ""):
+    """SQL twin of ``original_value_at``: the segment's original value for a month before the anchor
+    of a card with segments, else the card's."""
+    p = Case(When(**{f"{prefix}dep_stop__lt": period}, then=F(f"{prefix}dep_stop")), default=Value(period),
+             output_field=models.IntegerField())
+    segment, _p = _segment_in_force(period, prefix)
+    money_field = models.DecimalField(**MONEY)
+    return Case(
+        When(Q(**{f"{prefix}dep_segmented": True}) & LessThan(p, F(f"{prefix}dep_anchor")),
+             then=Subquery(segment.values("original_value")[:1], output_field=money_field)),
+        default=F(f"{prefix}original_value"), output_field=money_field)
+
+
+def _schedule_expr(period: int, prefix: str, p, *, units: bool, pk: str = "pk", stop=None) -> Case:
+    """The rule on the schedule fields reached by ``prefix`` (a card's, or a segment's with ``pk``
+    and ``stop`` as in ``_units_expr``) at month ``p``, ``min(period, dep_stop)``."""
     def f(name):
         return (F(f"{prefix}{name}"))
-    p = Case(When(**{f"{prefix}dep_stop__lt": period}, then=f("dep_stop")), default=Value(period),
-             output_field=models.IntegerField())
     k = ExpressionWrapper(p - f("dep_anchor") + 1, output_field=models.IntegerField())
     money_field = models.DecimalField(**MONEY)
     return Case(
         # Units cards first: the straight-line rows never reach the readings' subqueries.
-        *([When(Q(**{f"{prefix}dep_method": DepreciationMethod.UNITS}), then=_units_expr(period, prefix, p))]
+        *([When(Q(**{f"{prefix}dep_method": DepreciationMethod.UNITS}),
+                then=_units_expr(period, prefix, p, pk=pk, stop=stop))]
           if units else []),
         When(Q(**{f"{prefix}dep_method": DepreciationMethod.NONE}) | Q(**{f"{prefix}dep_months": 0}),
              then=Value(ZERO)),
@@ -261,37 +405,58 @@ def accumulated_expr(period: int, prefix: str = "", *, units: bool = True) -> Ca
 # The monthly run
 # ---------------------------------------------------------------------------------------------
 
-def _chargeable(unit, period: int):
-    """Cards of ``unit``'s subtree that may take a charge in ``period`` (the amount may still be 0):
-    straight-line cards with a schedule, units-of-production cards (工作量法) from their start."""
+def _current(unit, period: int):
+    """Cards of ``unit``'s subtree whose own schedule may charge ``period`` (the amount may still be
+    0): straight-line cards with a schedule, units-of-production cards (工作量法) from their start."""
     return (Asset.objects.filter(owner_unit__path__startswith=unit.path)
             .exclude(dep_method=DepreciationMethod.NONE)
             .filter(Q(dep_months__gt=0) | Q(dep_method=DepreciationMethod.UNITS), dep_anchor__lte=period)
             .exclude(dep_stop__lt=period))
 
 
-def _insert_chunk(run: DepreciationRun, period: int, low: int, high: int, *, units: bool = True) -> int:
+def _earlier(unit, period: int):
+    """Cards of ``unit``'s subtree with segments (折旧计划段) in force in ``period``: a value
+    adjustment approved from a later month, the months in between not charged yet."""
+    return (Asset.objects.filter(owner_unit__path__startswith=unit.path, dep_segmented=True,
+                                 dep_anchor__gt=period)
+            .exclude(dep_stop__lt=period))
+
+
+def _chargeable(unit, period: int):
+    """Cards of ``unit``'s subtree that may take a charge in ``period``."""
+    return _current(unit, period) | _earlier(unit, period)
+
+
+def _insert_chunk(run: DepreciationRun, period: int, low: int, high: int, *, units: bool = True,
+                  earlier: bool = False) -> int:
     """INSERT … SELECT the month's ledger rows for cards with low <= id < high: one statement for the
     straight-line cards, one for the units-of-production cards (工作量法) when ``units`` (the chunk
     has some), so the readings' subqueries never weigh on the plan of the others (see
-    ``accumulated_expr``). Returns rows written."""
-    cards = _chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high)
-    written = _insert_rows(run, period, cards.exclude(dep_method=DepreciationMethod.UNITS), units=False)
+    ``accumulated_expr``), and one for cards whose segments govern the month when ``earlier``.
+    Returns rows written."""
+    cards = _current(run.unit, period).filter(pk__gte=low, pk__lt=high)
+    written = _insert_rows(run, period, cards.exclude(dep_method=DepreciationMethod.UNITS),
+                           lambda p: accumulated_expr(p, units=False, segments=False))
     if units:
         # A units card is charged only in a month with a reading, or in the month a value adjustment
         # starts (dep_anchor): one indexed probe spares the others the rule's subqueries.
         worked = WorkloadReading.objects.filter(asset_id=OuterRef("pk"), period=period)
         units_cards = (cards.filter(dep_method=DepreciationMethod.UNITS)
                        .filter(models.Exists(worked) | Q(dep_anchor=period)))
-        written += _insert_rows(run, period, units_cards, units=True)
+        written += _insert_rows(run, period, units_cards, lambda p: accumulated_expr(p, segments=False))
+    if earlier:
+        # Both months lie before dep_anchor: the segments alone govern them.
+        written += _insert_rows(run, period, _earlier(run.unit, period).filter(pk__gte=low, pk__lt=high),
+                                segment_expr)
     return written
 
 
-def _insert_rows(run: DepreciationRun, period: int, cards, *, units: bool) -> int:
+def _insert_rows(run: DepreciationRun, period: int, cards, accumulated) -> int:
+    """The INSERT … SELECT of ``_insert_chunk`` over ``cards``, ``accumulated(p)`` the SQL twin to use."""
     money_field = models.DecimalField(**MONEY)
     already = DepreciationEntry.objects.filter(asset_id=models.OuterRef("pk"), period=period)
     qs = (cards.exclude(models.Exists(already))
-          .annotate(e_acc=accumulated_expr(period, units=units), e_prev=accumulated_expr(period - 1, units=units))
+          .annotate(e_acc=accumulated(period), e_prev=accumulated(period - 1))
           .annotate(e_amount=ExpressionWrapper(F("e_acc") - F("e_prev"), output_field=money_field))
           .filter(e_amount__gt=0)
           .annotate(e_asset=F("pk"), e_period=Value(period), e_owner=F("owner_unit_id"),
@@ -335,10 +500,15 @@ def run_start(*, unit, period: int, actor) -> DepreciationRun:
 def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
     """Charge the month in chunks of card ids, committing each chunk and updating the progress."""
     period = run.period
-    units = Q(dep_method=DepreciationMethod.UNITS)
+    units = Q(dep_method=DepreciationMethod.UNITS, dep_anchor__lte=period)
+    earlier = Q(dep_segmented=True, dep_anchor__gt=period)
     bounds = _chargeable(run.unit, period).aggregate(
         low=models.Min("pk"), high=models.Max("pk"),
-        units_low=models.Min("pk", filter=units), units_high=models.Max("pk", filter=units))
+        units_low=models.Min("pk", filter=units), units_high=models.Max("pk", filter=units),
+        earlier_low=models.Min("pk", filter=earlier), earlier_high=models.Max("pk", filter=earlier))
+
+    def within(kind, low, high):
+        return bounds[f"{kind}_low"] is not None and bounds[f"{kind}_low"] < high and bounds[f"{kind}_high"] >= low
     done = 0
     try:
         if bounds["low"] is not None:
@@ -346,8 +516,8 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
             while low <= bounds["high"]:
                 high = low + CHUNK
                 with transaction.atomic():
-                    _insert_chunk(run, period, low, high, units=bounds["units_low"] is not None
-                                  and bounds["units_low"] < high and bounds["units_high"] >= low)
+                    _insert_chunk(run, period, low, high, units=within("units", low, high),
+                                  earlier=within("earlier", low, high))
                     done += _chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high).count()
                     DepreciationRun.objects.filter(pk=run.pk).update(done=min(done, run.total))
                 if progress:

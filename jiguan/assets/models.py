@@ -174,6 +174,9 @@ class Asset(ScopedModel):
     total_workload = models.DecimalField(_("预计总工作量"), max_digits=16, decimal_places=2, null=True,
                                          blank=True)
     workload_unit = models.CharField(_("工作量单位"), max_length=10, blank=True)
+    # Set once a value adjustment has kept an earlier schedule (ScheduleSegment): only such cards pay
+    # for reading their segments, for months before dep_anchor.
+    dep_segmented = models.BooleanField(_("有调整前折旧计划"), default=False, editable=False)
 
     registered_on = models.DateField(_("入账日期"))
     disposed_on = models.DateField(_("处置日期"), null=True, blank=True)
@@ -194,6 +197,8 @@ class Asset(ScopedModel):
             models.Index(fields=["status"], name="assets_status"),
             models.Index(fields=["name"], name="assets_name"),
             models.Index(fields=["acquired_on"], name="assets_acquired"),
+            # The few cards with schedule segments, for the monthly run's months before their anchor.
+            models.Index(fields=["id"], condition=Q(dep_segmented=True), name="assets_segmented"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(original_value__gte=0), name="assets_value_not_negative"),
@@ -224,7 +229,45 @@ class Asset(ScopedModel):
         return accumulated_at(self, period)
 
     def net_value_at(self, period: int) -> Decimal:
-        return self.original_value - self.accumulated_at(period)
+        from .depreciation import original_value_at
+
+        return original_value_at(self, period) - self.accumulated_at(period)
+
+
+class ScheduleSegment(models.Model):
+    """An earlier depreciation schedule (折旧计划段) of a card, kept by a value adjustment: the card's
+    ``dep_*`` fields, original value and total workload as they were, governing the months up to
+    ``valid_to`` (after the previous segment's). The card's own schedule governs from ``dep_anchor``
+    = the last segment's ``valid_to + 1``; ``Asset.dep_segmented`` says a card has segments
+    (``depreciation.py``)."""
+
+    scope_path = "asset__owner_unit__path"
+
+    asset = models.ForeignKey(Asset, verbose_name=_("资产"), on_delete=models.CASCADE,
+                              related_name="schedule_segments")
+    valid_to = models.IntegerField(_("适用至期间"))
+    original_value = models.DecimalField(_("原值（元）"), **MONEY)
+    dep_method = models.CharField(_("折旧方法"), max_length=16, choices=DepreciationMethod.choices)
+    dep_anchor = models.IntegerField(_("折旧计划起始期"))
+    dep_months = models.PositiveIntegerField(_("折旧计划月数"), default=0)
+    dep_monthly = models.DecimalField(_("月折旧额（元）"), **MONEY, default=ZERO)
+    dep_base = models.DecimalField(_("计划起始前累计折旧（元）"), **MONEY, default=ZERO)
+    total_workload = models.DecimalField(_("预计总工作量"), max_digits=16, decimal_places=2, null=True,
+                                         blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("折旧计划段")
+        verbose_name_plural = _("折旧计划段")
+        ordering = ["asset", "valid_to"]
+        constraints = [
+            # One segment per card and month; its index serves "the first segment ending at or after p".
+            models.UniqueConstraint(fields=["asset", "valid_to"], name="assets_segment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} …{period_label(self.valid_to)}"
 
 
 class EventKind(models.TextChoices):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from jiguan.org.models import OrgKind, OrgUnit
 from jiguan.standards.selectors import standard_values
 
-from .depreciation import accumulated_expr, money
+from .depreciation import accumulated_expr, money, original_value_expr
 from .models import ZERO, Asset, AssetStatus, Disposal, DisposalItem, DocStatus, period_of
 
 REPORT_PERMISSION = "assets.report_asset"
@@ -135,7 +135,7 @@ def asset_summary(user, unit: OrgUnit, on: date, level: int = 3) -> Summary:
     groups = list(
         _held_on(cards, on)
         .values_list("owner_unit_id", Substr("class_code", 1, level))
-        .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum("original_value"),
+        .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum(original_value_expr(period_of(on))),
                   acc=Sum(accumulated_expr(period_of(on))))
         .order_by())
     paths, children, names = {}, {}, {}

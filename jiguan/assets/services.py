@@ -525,27 +525,18 @@ def asset_value_adjust(*, asset: Asset, delta: Decimal, on: date, reason: str, d
     p0 = period_of(on)
     before = audit.snapshot(asset)
     fields = ["original_value"]
-    if asset.dep_method == DepreciationMethod.STRAIGHT_LINE and asset.dep_months:
-        if p0 <= asset.dep_anchor:
-            sched = depreciation.schedule(new_value, asset.dep_months, asset.dep_anchor, asset.dep_base)
-        else:
-            accumulated = depreciation.accumulated_at(asset, p0 - 1)
-            if new_value < accumulated:
-                raise ValidationError({"delta": _("调整后原值不能低于已计提的累计折旧 %(a)s 元。") % {"a": accumulated}})
-            remaining = max(1, asset.dep_months - (p0 - asset.dep_anchor))
-            sched = depreciation.schedule(new_value, remaining, p0, accumulated)
+    if (asset.dep_method == DepreciationMethod.STRAIGHT_LINE and asset.dep_months
+            or asset.dep_method == DepreciationMethod.UNITS):
+        # What was charged up to p0 - 1 stays (dep_base) and the schedule then in force is kept as a
+        # segment (折旧计划段), so the figures of earlier months do not move (depreciation.py). 工作量法:
+        # readings before p0 are closed from then on.
+        sched, kept = depreciation.adjusted_schedule(asset, new_value, p0)
+        if new_value < sched["dep_base"]:
+            raise ValidationError({"delta": _("调整后原值不能低于已计提的累计折旧 %(a)s 元。") % {"a": sched["dep_base"]}})
+        depreciation.keep_segment(asset, p0, kept)
         for name, value in sched.items():
             setattr(asset, name, value)
         fields += list(sched)
-    elif asset.dep_method == DepreciationMethod.UNITS:
-        # 工作量法: what was charged up to p0 - 1 stays (dep_base); the new value less it is spread over
-        # the workload still to come (depreciation.py). Readings before p0 are closed from then on.
-        start = max(p0, asset.dep_anchor)
-        accumulated = depreciation.accumulated_at(asset, start - 1)
-        if new_value < accumulated:
-            raise ValidationError({"delta": _("调整后原值不能低于已计提的累计折旧 %(a)s 元。") % {"a": accumulated}})
-        asset.dep_anchor, asset.dep_base = start, accumulated
-        fields += ["dep_anchor", "dep_base"]
     asset.original_value = new_value
     asset.full_clean(exclude=["code"])
     _save(asset, before, fields)

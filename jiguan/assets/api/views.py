@@ -126,6 +126,7 @@ class AssetViewSet(ScopedModelViewSet):
     def optimize(self, queryset):
         period = serializers.current_period()
         return (queryset.select_related("owner_unit", "using_unit", "department", "user", "keeper")
+                .prefetch_related("schedule_segments")   # charged_months of adjusted cards
                 .annotate(dep_accumulated=depreciation.accumulated_expr(period),
                           dep_previous=depreciation.accumulated_expr(period - 1)))
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiguan.assets import selectors, services
+from jiguan.assets import depreciation, selectors, services
 from jiguan.assets.models import Asset, AssetStatus, period_of
 from jiguan.assets.standards_data import DISPOSAL_RULES
 from jiguan.audit.models import Action, AuditEvent
@@ -170,7 +170,7 @@ def expected_summary(cards, unit, on, level=3):
         row = rows[(child_of(card, unit), card.class_code[:level])]
         row[0] += 1
         row[1] += card.quantity
-        row[2] += card.original_value
+        row[2] += depreciation.original_value_at(card, period)   # an adjustment counts from its month on
         row[3] += card.accumulated_at(period)
     return dict(rows)
 
@@ -193,7 +193,9 @@ def test_summary_totals_equal_the_cards_for_the_province_a_city_and_past_dates(g
     disposed = [c for c in generated.cards if c.disposed_on]
     assert {c.disposed_on.year for c in disposed} >= {EARLY.year, LATER.year, TODAY.year}
     cases = [(tree.province, TODAY), (tree.city_a, TODAY), (tree.province, date(2024, 12, 31)),
-             (tree.city_b, LATER - timedelta(days=1)), (tree.province, EARLY), (tree.county_a, date(2019, 6, 30))]
+             (tree.city_b, LATER - timedelta(days=1)), (tree.province, EARLY), (tree.county_a, date(2019, 6, 30)),
+             (tree.province, date(2024, 1, 31))]   # before every value adjustment (from 2024-02-10)
+    assert any(c.dep_segmented and c.acquired_on <= date(2023, 12, 31) for c in generated.cards)
     for unit, on in cases:
         summary = selectors.asset_summary(user, unit, on)
         expected = expected_summary(generated.cards, unit, on)
