@@ -401,7 +401,7 @@ def generate(db: str, scale: str, seed: int = common.SEED, audit_rows: int | Non
                "using_unit_id", "department_id", "user_id", "keeper_id", "location", "status", "warranty_end",
                "custom", "note", "dep_method", "dep_category", "life_months", "dep_anchor", "dep_months",
                "dep_monthly", "dep_base", "dep_stop", "total_workload", "workload_unit", "registered_on",
-               "disposed_on", "version"]
+               "disposed_on", "version", "dep_segmented"]
     expected = {f.column for f in Asset._meta.concrete_fields}
     if set(columns) != expected:
         raise SystemExit(f"Asset columns changed: missing {expected - set(columns)}, extra {set(columns) - expected}")
@@ -467,7 +467,7 @@ def generate(db: str, scale: str, seed: int = common.SEED, audit_rows: int | Non
                    f"{rng.randint(1, 12)}号楼{rng.randint(1, 20)}{rng.randint(1, 30):02d}室", status,
                    acquired + timedelta(days=1095) if code_cls.startswith("A02") else None, {}, "",
                    method, category, life, anchor, months, monthly, base, dep_stop, None, "", registered,
-                   disposed, 1)
+                   disposed, 1, False)
 
     event_columns = ["asset_id", "kind", "occurred_on", "recorded_at", "actor_id", "summary", "data", "document"]
     done = 0

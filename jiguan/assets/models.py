@@ -142,8 +142,9 @@ class Asset(ScopedModel):
     supplier = models.CharField(_("供应商"), max_length=120, blank=True)
     contract_no = models.CharField(_("合同编号"), max_length=60, blank=True)
     invoice_no = models.CharField(_("发票号"), max_length=60, blank=True)
+    # No index of its own: assets_owner_status_class_id starts with the owning unit.
     owner_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("产权单位"), on_delete=models.PROTECT,
-                                   related_name="owned_assets")
+                                   related_name="owned_assets", db_index=False)
     using_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("使用单位"), on_delete=models.PROTECT,
                                    related_name="used_assets")
     department = models.ForeignKey("org.OrgUnit", verbose_name=_("使用部门"), on_delete=models.PROTECT,
@@ -189,10 +190,10 @@ class Asset(ScopedModel):
         indexes = [
             # Lists filter by owner (subtree), status and class and page by -id (docs/performance.md).
             models.Index(fields=["owner_unit", "status", "class_code", "id"], name="assets_owner_status_class_id"),
-            # Prefix searches (code, pinyin initials) whatever the database collation; the opclass
-            # applies on PostgreSQL, other databases build a plain index.
+            # Prefix searches of the pinyin initials whatever the database collation; the opclass
+            # applies on PostgreSQL, other databases build a plain index. The code's prefix index is
+            # the one PostgreSQL's backend adds to every unique CharField (code_…_like).
             models.Index(fields=["name_initials"], name="assets_initials_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["code"], name="assets_code_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["class_code"], name="assets_class"),
             models.Index(fields=["status"], name="assets_status"),
             models.Index(fields=["name"], name="assets_name"),
@@ -296,7 +297,8 @@ class AssetEvent(models.Model):
 
     scope_path = "asset__owner_unit__path"
 
-    asset = models.ForeignKey(Asset, verbose_name=_("资产"), on_delete=models.PROTECT, related_name="events")
+    asset = models.ForeignKey(Asset, verbose_name=_("资产"), on_delete=models.PROTECT, related_name="events",
+                              db_index=False)  # assets_event_asset (asset, id) serves it
     kind = models.CharField(_("事项"), max_length=24, choices=EventKind.choices)
     occurred_on = models.DateField(_("业务日期"))
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
