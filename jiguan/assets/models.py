@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -43,6 +44,11 @@ def period_of(day) -> int:
 
 def period_label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def period_start(index: int) -> date:
+    """The first day of month ``index`` (inverse of ``period_of`` up to the day)."""
+    return date(index // 12, index % 12 + 1, 1)
 
 
 class AssetStatus(models.TextChoices):

@@ -61,6 +61,7 @@ from .models import (
     WorkloadReading,
     period_label,
     period_of,
+    period_start,
 )
 
 PURCHASE = "assets.purchase"
@@ -595,13 +596,13 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
             asset = _locked(change.asset)
             on, last = change.effective_on, _last_charged(asset)
             if last is not None and period_of(on) <= last:
-                on = date((last + 1) // 12, (last + 1) % 12 + 1, 1)
+                on = period_start(last + 1)
             asset = asset_value_adjust(asset=asset, delta=change.delta, on=on, reason=change.reason,
                                        document=change.number)
             update.update(status=DocStatus.COMPLETED, applied_on=on, value_after=asset.original_value)
             summary = _("价值调整已生效（%(no)s）") % {"no": change.number}
         else:
-            status = DocStatus.REJECTED if outcome == "rejected" else DocStatus.WITHDRAWN
+            status = _closed_status(outcome)
             update.update(status=status, completed_on=None)
             summary = _("价值调整%(result)s（%(no)s）") % {"result": status.label, "no": change.number}
             event_add(change.asset, EventKind.VALUE_CANCELLED, summary, document=change.number,
@@ -760,6 +761,11 @@ def _cards_for(ids: Iterable[int], owner_unit: OrgUnit, verb: str) -> list[Asset
     return cards
 
 
+def _closed_status(outcome: str) -> str:
+    """The status of a document whose request ended without approval (rejected or withdrawn)."""
+    return DocStatus.REJECTED if outcome == "rejected" else DocStatus.WITHDRAWN
+
+
 def _decider(obj) -> tuple[object, str]:
     from jiguan.workflow.selectors import latest_request
 
@@ -831,7 +837,7 @@ def transfer_outcome(transfer: Transfer, outcome: str) -> None:
             summary = _("调拨：%(from)s → %(to)s（%(no)s）") % {"from": transfer.from_unit.name,
                                                             "to": transfer.to_unit.name, "no": transfer.number}
         else:
-            status = DocStatus.REJECTED if outcome == "rejected" else DocStatus.WITHDRAWN
+            status = _closed_status(outcome)
             kind = EventKind.TRANSFER_CANCELLED
             summary = _("调拨%(result)s（%(no)s）") % {"result": status.label, "no": transfer.number}
         TransferItem.objects.filter(transfer=transfer).update(open=False)
@@ -925,7 +931,7 @@ def disposal_outcome(disposal: Disposal, outcome: str) -> None:
                                      status=AssetStatus.PENDING_DISPOSAL).update(status=prev,
                                                                                  version=F("version") + 1)
             DisposalItem.objects.filter(disposal=disposal).update(open=False)
-            status = DocStatus.REJECTED if outcome == "rejected" else DocStatus.WITHDRAWN
+            status = _closed_status(outcome)
             kind = EventKind.DISPOSAL_CANCELLED
             summary = _("处置%(result)s（%(no)s）") % {"result": status.label, "no": disposal.number}
         Disposal.objects.filter(pk=disposal.pk).update(status=status,

@@ -632,9 +632,28 @@ class TransferCreateView(CardPickerMixin, ObjectFormView):
                                         actor=self.request.user)
 
 
-class TransferDetailView(ObjectDetailView):
+class DocumentDetailView(ObjectDetailView):
+    """A lifecycle document (transfer, disposal, value change, configuration request): its approval
+    request and timeline, status badge, number as the title, breadcrumbs back to its list."""
+
+    list_title = ""
+    list_url_name = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        document = self.object
+        context.update(approval_context(document, self.request.user))
+        context.update({
+            "status_badge": tables.doc_badge(document), "title": document.number,
+            "breadcrumbs": [(self.list_title, reverse(self.list_url_name)), (document.number, None)],
+        })
+        return context
+
+
+class TransferDetailView(DocumentDetailView):
     model = Transfer
     template_name = "assets/transfer_detail.html"
+    list_title, list_url_name = TRANSFERS, "assets:transfer_list"
 
     def optimize(self, queryset):
         return queryset.select_related("from_unit", "to_unit", "requested_by")
@@ -642,13 +661,9 @@ class TransferDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         transfer = self.object
-        context.update(approval_context(transfer, self.request.user))
         context.update({
             "items": with_value_text(list(transfer.items.select_related("asset").order_by("asset__code"))),
-            "status_badge": tables.doc_badge(transfer),
             "total": yuan(transfer.total_value),
-            "title": transfer.number,
-            "breadcrumbs": [(TRANSFERS, reverse("assets:transfer_list")), (transfer.number, None)],
         })
         return context
 
@@ -694,9 +709,10 @@ class DisposalCreateView(CardPickerMixin, ObjectFormView):
                                         reason_code=data.get("reason_code") or "", valuation=data.get("valuation"))
 
 
-class DisposalDetailView(ObjectDetailView):
+class DisposalDetailView(DocumentDetailView):
     model = Disposal
     template_name = "assets/disposal_detail.html"
+    list_title, list_url_name = DISPOSALS, "assets:disposal_list"
 
     def optimize(self, queryset):
         return queryset.select_related("unit", "requested_by")
@@ -705,19 +721,15 @@ class DisposalDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         disposal, user = self.object, self.request.user
         methods, reasons = disposal_names()
-        context.update(approval_context(disposal, user))
         context.update({
             "items": with_value_text(list(disposal.items.select_related("asset").order_by("asset__code"))),
-            "status_badge": tables.doc_badge(disposal),
             "method_name": methods.get(disposal.method, disposal.method),
             "reason_name": reasons.get(disposal.reason_code, disposal.reason_code),
             "total": yuan(disposal.total_value),
-            "title": disposal.number,
             "valuation": yuan(disposal.valuation),
             "income": yuan(disposal.income),
             "can_record_result": user.has_perm("assets.change_disposal", disposal)
             and disposal.status in (DocStatus.PENDING, DocStatus.COMPLETED),
-            "breadcrumbs": [(DISPOSALS, reverse("assets:disposal_list")), (disposal.number, None)],
         })
         return context
 
@@ -734,9 +746,10 @@ class ValueChangeListView(ObjectListView):
         return queryset.select_related("asset", "unit", "requested_by").order_by("-id")
 
 
-class ValueChangeDetailView(ObjectDetailView):
+class ValueChangeDetailView(DocumentDetailView):
     model = ValueChange
     template_name = "assets/value_change_detail.html"
+    list_title, list_url_name = VALUE_CHANGES, "assets:value_change_list"
 
     def optimize(self, queryset):
         return queryset.select_related("asset", "unit", "requested_by")
@@ -744,15 +757,8 @@ class ValueChangeDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         change = self.object
-        context.update(approval_context(change, self.request.user))
-        context.update({
-            "status_badge": tables.doc_badge(change),
-            "delta": f"{change.delta:+,}",
-            "value_before": yuan(change.value_before),
-            "value_after": yuan(change.value_after),
-            "title": change.number,
-            "breadcrumbs": [(VALUE_CHANGES, reverse("assets:value_change_list")), (change.number, None)],
-        })
+        context.update({"delta": f"{change.delta:+,}", "value_before": yuan(change.value_before),
+                        "value_after": yuan(change.value_after)})
         return context
 
 
@@ -869,9 +875,10 @@ def confidence_label(code) -> str:
         return code or ""
 
 
-class ConfigurationDetailView(ObjectDetailView):
+class ConfigurationDetailView(DocumentDetailView):
     model = ConfigurationRequest
     template_name = "assets/configuration_detail.html"
+    list_title, list_url_name = CONFIGURATIONS, "assets:configuration_list"
 
     def optimize(self, queryset):
         return queryset.select_related("unit", "requested_by")
@@ -885,12 +892,10 @@ class ConfigurationDetailView(ObjectDetailView):
                 idle_notes.append(note)
             else:
                 notes.append({**note, "confidence_label": confidence_label(note.get("confidence"))})
-        context.update(approval_context(request, self.request.user))
         context.update({
-            "notes": notes, "idle_notes": idle_notes, "title": request.number, "status_badge": tables.doc_badge(request),
+            "notes": notes, "idle_notes": idle_notes,
             "class_name": standard_name(services.CLASS_TABLE, request.class_code, timezone.localdate()),
             "unit_price": yuan(request.unit_price), "total_amount": yuan(request.total_amount),
-            "breadcrumbs": [(CONFIGURATIONS, reverse("assets:configuration_list")), (request.number, None)],
         })
         return context
 

@@ -10,6 +10,7 @@ Without ``unit`` the report is for the caller's widest unit (as the page's defau
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -124,8 +125,6 @@ class AssetReportViewSet(ScopedViewSetMixin, viewsets.ViewSet):
         """资产汇总表: cards, quantity, original value, accumulated depreciation and net value of the unit's
         subtree at the end of ``on``, by direct child unit (its whole subtree; the unit's own cards are the
         本级 row) × class; subtotals per unit and the total last. Equals the sum of the cards."""
-        from django.utils import timezone
-
         data = self._parameters(SummaryForm)
         on, level = data.get("on") or timezone.localdate(), data.get("level") or 3
         summary = selectors.asset_summary(request.user, data["unit"], on, level)
