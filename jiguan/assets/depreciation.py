@@ -55,6 +55,7 @@ from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core.expressions import FrozenExpression
 
 from .models import (
     MONEY,
@@ -343,6 +344,13 @@ def accumulated_expr(period: int, prefix: str = "", *, units: bool = True, segme
         When(Q(**{f"{prefix}dep_segmented": True}) & LessThan(p, F(f"{prefix}dep_anchor")),
              then=segment_expr(period, prefix)),
         default=current, output_field=models.DecimalField(**MONEY))
+
+
+def accumulated_column(period: int) -> FrozenExpression:
+    """``accumulated_expr(period)`` for a query on the cards themselves (a list page, the API),
+    compiled to SQL once per process and month instead of for every query (core.expressions)."""
+    return FrozenExpression(Asset, ("accumulated", period), lambda: accumulated_expr(period),
+                            output_field=models.DecimalField(**MONEY))
 
 
 def segment_expr(period: int, prefix: str = "") -> Subquery:

@@ -63,7 +63,7 @@ def with_net_value(queryset, period: int):
     """Annotate ``accumulated`` and ``net_value`` at the end of ``period``: one SQL expression over
     the rows fetched (a page, or an export), never a Python loop."""
     money_field = DecimalField(**MONEY)
-    return queryset.annotate(accumulated=depreciation.accumulated_expr(period)).annotate(
+    return queryset.annotate(accumulated=depreciation.accumulated_column(period)).annotate(
         net_value=ExpressionWrapper(F("original_value") - F("accumulated"), output_field=money_field))
 
 

@@ -35,6 +35,13 @@ class ScopedModelPermissions(permissions.DjangoModelPermissions):
             return bool(request.user and request.user.is_authenticated)
         return super().has_permission(request, view)
 
+    def _queryset(self, view):
+        # DRF asks for the queryset only to learn its model: the scoped viewsets' get_queryset()
+        # would restrict and annotate a whole query for nothing.
+        if getattr(view, "queryset", None) is not None:
+            return view.queryset
+        return super()._queryset(view)
+
 
 ACTION_FOR_METHOD = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change",
                      "PATCH": "change", "DELETE": "delete"}

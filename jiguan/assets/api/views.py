@@ -127,8 +127,8 @@ class AssetViewSet(ScopedModelViewSet):
         period = serializers.current_period()
         return (queryset.select_related("owner_unit", "using_unit", "department", "user", "keeper")
                 .prefetch_related("schedule_segments")   # charged_months of adjusted cards
-                .annotate(dep_accumulated=depreciation.accumulated_expr(period),
-                          dep_previous=depreciation.accumulated_expr(period - 1)))
+                .annotate(dep_accumulated=depreciation.accumulated_column(period),
+                          dep_previous=depreciation.accumulated_column(period - 1)))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "period": serializers.current_period()}

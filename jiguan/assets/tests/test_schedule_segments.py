@@ -229,3 +229,28 @@ def test_the_summary_before_an_adjustment_shows_the_depreciation_then(tree, regi
     books = Asset.objects.filter(pk__in=[c.pk for c in cards]).aggregate(
         v=Sum(depreciation.original_value_expr(period)))["v"]
     assert books == Decimal("6000.00") + Decimal("1234.56") + Decimal("300000.00")
+
+
+def test_the_compiled_column_of_lists_and_the_api_agrees_with_the_expression(tree, register, users):
+    """Lists and the API read ``accumulated_column`` (the expression compiled once per month and
+    process): the same figures as ``accumulated_expr`` and the Python twin for adjusted,
+    units-of-production and plain cards, and the same rows when the query is nested in another."""
+    actor = users["a_assets"]
+    adjusted = adjust(register(tree.city_a_agency), "1200.00", date(2026, 12, 1), users["prov_assets"])
+    vehicle = register(tree.city_a_agency, **VEHICLE)
+    with acting_as(actor):
+        services.workload_record(asset=vehicle, period=period_index(2026, 3), workload=Decimal("12345.67"),
+                                 actor=actor)
+    plain = register(tree.city_a_agency, original_value=Decimal("999.99"), acquired_on=date(2025, 3, 1))
+    cards = Asset.objects.filter(pk__in=[adjusted.pk, vehicle.pk, plain.pk])
+    for p in [period_index(2025, 12), period_index(2026, 3), period_index(2027, 6), DEC_2030]:
+        expected = {c.pk: c.accumulated_at(p) for c in cards}
+        assert dict(cards.annotate(a=depreciation.accumulated_expr(p)).values_list("pk", "a")) == expected
+        frozen = cards.annotate(a=depreciation.accumulated_column(p))
+        assert dict(frozen.values_list("pk", "a")) == expected
+        assert [c.pk for c in frozen.order_by("-a", "pk")] == sorted(expected, key=lambda pk: (-expected[pk], pk))
+        # Nested in another query (aliases relabelled): compiled in full, the same rows.
+        threshold = sorted(expected.values())[1]
+        nested = Asset.objects.filter(pk__in=frozen.filter(a__gte=threshold).values("pk"))
+        assert set(nested.values_list("pk", flat=True)) == {pk for pk, a in expected.items() if a >= threshold}
+    assert expected[vehicle.pk] == Decimal("7407.40") and expected[adjusted.pk] == Decimal("7200.00")
