@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,12 @@ def _sync_roles(sender, using="default", **kwargs):
     from .roles import sync_builtin_roles
 
     sync_builtin_roles(using=using)
+
+
+def _start_idle_clock(sender, request, user, **kwargs):
+    from .middleware import start_idle_clock
+
+    start_idle_clock(request)
 
 
 class OrgConfig(AppConfig):
@@ -27,3 +34,4 @@ class OrgConfig(AppConfig):
             menu.MenuItem(_("安全策略"), "org:security_settings", "org.view_role", "shield-lock"),
         ], order=800)
         post_migrate.connect(_sync_roles, dispatch_uid="jiguan.org.sync_roles")
+        user_logged_in.connect(_start_idle_clock, dispatch_uid="jiguan.org.start_idle_clock")

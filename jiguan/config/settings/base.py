@@ -148,9 +148,12 @@ JIGUAN_SECURITY = {
     "LOCKOUT_MINUTES": env_int("LOCKOUT_MINUTES", 30),
     "PASSWORD_MAX_AGE_DAYS": env_int("PASSWORD_MAX_AGE_DAYS", 90),
     "SESSION_IDLE_MINUTES": env_int("SESSION_IDLE_MINUTES", 30),
+    # The idle clock restarts on a request at most this often (org.middleware): a session row is
+    # written once a minute per active user, not on every page and API call.
+    "SESSION_REFRESH_SECONDS": env_int("SESSION_REFRESH_SECONDS", 60),
 }
 SESSION_COOKIE_AGE = JIGUAN_SECURITY["SESSION_IDLE_MINUTES"] * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

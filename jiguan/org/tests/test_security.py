@@ -420,3 +420,62 @@ def test_token_issue_is_audited_as_token(clerk):
     response = APIClient().post("/api/v1/auth/token/", {"username": "clerk", "password": PASSWORD}, format="json")
     assert response.status_code == 200
     assert events_for(clerk, Action.TOKEN).count() == 1
+
+
+# Idle timeout ---------------------------------------------------------------------------------------
+
+
+def signed_in(user):
+    client = Client()
+    assert login_page(client, user.username, PASSWORD).status_code == 302
+    return client
+
+
+def session_row(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def test_an_idle_session_expires_and_the_page_asks_to_sign_in_again(clerk):
+    client = signed_in(clerk)
+    assert client.get("/org/units/").status_code == 200
+    row = session_row(client)
+    idle = settings.JIGUAN_SECURITY["SESSION_IDLE_MINUTES"]
+    assert timedelta(minutes=idle - 1) < row.expire_date - timezone.now() <= timedelta(minutes=idle)
+    # The user walks away for longer than the idle limit: the session row has expired.
+    type(row).objects.filter(pk=row.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/org/units/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_activity_restarts_the_idle_clock_at_most_once_a_minute(clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(clerk)
+    first = session_row(client).expire_date
+    # Requests within the refresh interval read the session but never write it.
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert client.get("/org/units/").status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]
+              and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert writes == []
+    assert session_row(client).expire_date == first
+    # Once the last restart is older than the interval, the next request moves the expiry on.
+    with security(SESSION_REFRESH_SECONDS=0):
+        assert client.get("/org/units/").status_code == 200
+    assert session_row(client).expire_date > first
+
+
+def test_api_calls_with_a_token_create_no_session(clerk):
+    from django.contrib.sessions.models import Session
+
+    key = request_token(clerk.username, PASSWORD).data["token"]
+    before = Session.objects.count()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/org/units/").status_code == 200
+    assert Session.objects.count() == before
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
