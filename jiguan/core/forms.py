@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 
 def bootstrapify(form: forms.BaseForm, small: bool = False, mark_errors: bool = True) -> forms.BaseForm:
@@ -36,3 +39,44 @@ class BootstrapFormMixin:
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html in Python: False leaves the attribute out, True writes its name."""
+    return "".join(
+        f" {name}" if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items() if value is not False)
+
+
+def render_select(context: dict) -> str:
+    """django/forms/widgets/select.html in Python, the same markup. A unit picker of a province has
+    ~2,000 options; through the templates (an include per option) it cost more than the rest of a
+    list page (docs/performance.md)."""
+    widget = context["widget"]
+    parts = [format_html('<select name="{}"', widget["name"]), _attrs(widget["attrs"]), ">"]
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(format_html('\n  <optgroup label="{}">', group_name))
+        for option in group_choices:
+            parts.append(format_html('\n  <option value="{}"', option["value"]))
+            parts.append(_attrs(option["attrs"]))
+            parts.append(format_html(">{}</option>\n", option["label"]))
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped by format_html)
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's template renderer, with the <select> widget (and its options) rendered in Python
+    when it uses the stock option template."""
+
+    SELECT = "django/forms/widgets/select.html"
+    OPTION = "django/forms/widgets/select_option.html"
+
+    def render(self, template_name, context, request=None):
+        if template_name == self.SELECT and all(
+                option.get("template_name") == self.OPTION
+                for _name, options, _index in context["widget"]["optgroups"] for option in options):
+            return render_select(context)
+        return super().render(template_name, context, request=request)

@@ -78,6 +78,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "jiguan.config.urls"
 WSGI_APPLICATION = "jiguan.config.wsgi.application"
 
+# Form widgets: Django's templates, except <select>, rendered in Python (core.forms.FormRenderer).
+FORM_RENDERER = "jiguan.core.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -1,9 +1,8 @@
 import json
-from datetime import datetime
 
 from django import template
-from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from jiguan.core.tables import display
 
 register = template.Library()
 
@@ -16,17 +15,8 @@ def indent(depth) -> str:
 
 @register.filter
 def cell(value):
-    """How a table cell shows a value: booleans as 是/否, None as a dash."""
-    if value is None or value == "":
-        return "—"
-    if value is True:
-        return _("是")
-    if value is False:
-        return _("否")
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) \
-            else value.strftime("%Y-%m-%d %H:%M:%S")
-    return value
+    """How a table cell shows a value: booleans as 是/否, None as a dash (core.tables.display)."""
+    return display(value)
 
 
 @register.filter
