@@ -43,10 +43,13 @@ card ids (progress on the ``DepreciationRun`` row), never a Python loop over car
 
 from __future__ import annotations
 
+import queue
+import threading
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection, models, transaction
+from django.conf import settings
+from django.db import connection, connections, models, transaction
 from django.db.models import Case, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Least
 from django.db.models.lookups import GreaterThanOrEqual, LessThan, LessThanOrEqual
@@ -480,6 +483,49 @@ def _insert_rows(run: DepreciationRun, period: int, cards, accumulated) -> int:
         return cursor.rowcount
 
 
+def _each_chunk(work, lows: list[int]):
+    """Yield ``work(low)`` for each chunk as it completes: in this connection, or shared among worker
+    threads with a connection each (see ``run_execute``). A failed chunk stops the others and raises."""
+    workers = min(settings.JIGUAN_DEPRECIATION_WORKERS, len(lows))
+    if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        for low in lows:
+            yield work(low)
+        return
+    todo, results, stop = queue.SimpleQueue(), queue.SimpleQueue(), threading.Event()
+    for low in lows:
+        todo.put(low)
+
+    def worker():
+        try:
+            while not stop.is_set():
+                try:
+                    low = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results.put((True, work(low)))
+                except BaseException as exc:  # handed to the caller's thread, which raises it
+                    stop.set()
+                    results.put((False, exc))
+                    return
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, name=f"depreciation-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in lows:
+            ok, value = results.get()
+            if not ok:
+                raise value
+            yield value
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
 def run_start(*, unit, period: int, actor) -> DepreciationRun:
     """Create (or reset) the run of ``unit`` for ``period``; the work is done by ``run_execute``.
     Refuses a month in the future and a second run while one is going."""
@@ -506,7 +552,12 @@ def run_start(*, unit, period: int, actor) -> DepreciationRun:
 
 
 def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
-    """Charge the month in chunks of card ids, committing each chunk and updating the progress."""
+    """Charge the month in chunks of card ids, committing each chunk and updating the progress.
+
+    On PostgreSQL, outside a transaction (a job, a command), the chunks are shared among
+    ``JIGUAN_DEPRECIATION_WORKERS`` connections (default 2): the chunks are independent id ranges and
+    PostgreSQL runs no INSERT … SELECT in parallel by itself. Inside a transaction (a test, a caller's
+    atomic block) other connections would not see its rows, so the chunks run in it, one by one."""
     period = run.period
     units = Q(dep_method=DepreciationMethod.UNITS, dep_anchor__lte=period)
     earlier = Q(dep_segmented=True, dep_anchor__gt=period)
@@ -517,20 +568,24 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
 
     def within(kind, low, high):
         return bounds[f"{kind}_low"] is not None and bounds[f"{kind}_low"] < high and bounds[f"{kind}_high"] >= low
+
+    def chunk(low: int) -> int:
+        """One chunk in its own transaction: the cards it covered."""
+        high = low + CHUNK
+        with transaction.atomic():
+            _insert_chunk(run, period, low, high, units=within("units", low, high),
+                          earlier=within("earlier", low, high))
+            return _chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high).count()
+
     done = 0
     try:
         if bounds["low"] is not None:
-            low = bounds["low"]
-            while low <= bounds["high"]:
-                high = low + CHUNK
-                with transaction.atomic():
-                    _insert_chunk(run, period, low, high, units=within("units", low, high),
-                                  earlier=within("earlier", low, high))
-                    done += _chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high).count()
-                    DepreciationRun.objects.filter(pk=run.pk).update(done=min(done, run.total))
+            lows = list(range(bounds["low"], bounds["high"] + 1, CHUNK))
+            for covered in _each_chunk(chunk, lows):
+                done += covered
+                DepreciationRun.objects.filter(pk=run.pk).update(done=min(done, run.total))
                 if progress:
                     progress(done, run.total)
-                low = high
         totals = DepreciationEntry.objects.filter(run=run).aggregate(n=models.Count("pk"), s=models.Sum("amount"))
         with transaction.atomic():
             DepreciationRun.objects.filter(pk=run.pk).update(

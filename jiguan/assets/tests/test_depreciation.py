@@ -1,9 +1,11 @@
 """Depreciation (折旧): the schedule, its SQL twin, and the monthly run."""
 
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection  # noqa: F401  (skipif conditions)
 from django.utils import timezone
 
 from jiguan.assets import depreciation, services
@@ -94,3 +96,71 @@ def test_monthly_run_writes_the_ledger_once_and_sums_to_the_value(tree, register
     assert run.status == "done" and run.entry_count == 2 and run.percent == 100
     with pytest.raises(ValueError):
         depreciation.run_start(unit=tree.city_a, period=depreciation.period_of(timezone.localdate()) + 1, actor=actor)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker connections: PostgreSQL")
+def test_the_run_shares_its_chunks_among_two_connections_and_writes_the_same_ledger(
+        tree, register, users, monkeypatch, settings):
+    """Outside a transaction the chunks run on two connections at once; the ledger is the one a run
+    on a single connection writes, and the progress reaches every card."""
+    actor = users["a_assets"]
+    cards = [register(tree.city_a_agency, acquired_on=date(2025, 1, 10), original_value=Decimal(v))
+             for v in ("6000.00", "100.00", "2500.50", "999.99", "12000.00", "0.50", "4321.09")]
+    monkeypatch.setattr(depreciation, "CHUNK", 2)        # 7 cards: 4 or more chunks
+    period = period_index(2026, 6)
+    threads = set()
+    real_chunk = depreciation._insert_chunk
+
+    def spy(*args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return real_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(depreciation, "_insert_chunk", spy)
+
+    def ledger(run):
+        return sorted(DepreciationEntry.objects.filter(run=run).values_list("asset_id", "amount", "accumulated"))
+
+    seen = []
+    with acting_as(actor):
+        settings.JIGUAN_DEPRECIATION_WORKERS = 1
+        one = depreciation.run_execute(depreciation.run_start(unit=tree.city_a, period=period, actor=actor))
+        single, single_threads = ledger(one), set(threads)
+        threads.clear()
+        settings.JIGUAN_DEPRECIATION_WORKERS = 2
+        two = depreciation.run_execute(depreciation.run_start(unit=tree.city_a, period=period, actor=actor),
+                                       progress=lambda done, total: seen.append((done, total)))
+    assert single_threads == {"MainThread"}
+    assert threads and threads <= {"depreciation-0", "depreciation-1"}   # worker connections only
+    assert ledger(two) == single and len(single) == len(cards)
+    assert [c.pk for c in cards] == [a for a, _amount, _acc in single]
+    assert all(amount == c.accumulated_at(period) - c.accumulated_at(period - 1)
+               for c, (_a, amount, _acc) in zip(cards, single, strict=True))
+    two.refresh_from_db()
+    assert two.status == "done" and two.done == two.total == len(cards) and two.entry_count == len(cards)
+    assert seen[-1] == (len(cards), len(cards)) and [d for d, _t in seen] == sorted(d for d, _t in seen)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker connections: PostgreSQL")
+def test_a_failed_chunk_fails_the_run_and_says_why(tree, register, users, monkeypatch):
+    actor = users["a_assets"]
+    for _ in range(5):
+        register(tree.city_a_agency, acquired_on=date(2025, 1, 10))
+    monkeypatch.setattr(depreciation, "CHUNK", 1)
+    real_chunk = depreciation._insert_chunk
+    first_id = Asset.objects.order_by("pk").values_list("pk", flat=True)[2]
+
+    def broken(run, period, low, high, **kwargs):
+        if low == first_id:
+            raise RuntimeError("磁盘已满")
+        return real_chunk(run, period, low, high, **kwargs)
+
+    monkeypatch.setattr(depreciation, "_insert_chunk", broken)
+    with acting_as(actor):
+        run = depreciation.run_start(unit=tree.city_a, period=period_index(2026, 6), actor=actor)
+        with pytest.raises(RuntimeError, match="磁盘已满"):
+            depreciation.run_execute(run)
+    run.refresh_from_db()
+    assert run.status == "failed" and "磁盘已满" in run.error
+    assert not DepreciationEntry.objects.filter(run=run, asset_id=first_id).exists()

@@ -78,6 +78,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "jiguan.config.urls"
 WSGI_APPLICATION = "jiguan.config.wsgi.application"
 
+# The monthly depreciation run (assets.depreciation.run_execute) shares its chunks among this many
+# database connections on PostgreSQL; 1 runs them one by one.
+JIGUAN_DEPRECIATION_WORKERS = env_int("DEPRECIATION_WORKERS", 2)
+
 # Form widgets: Django's templates, except <select>, rendered in Python (core.forms.FormRenderer).
 FORM_RENDERER = "jiguan.core.forms.FormRenderer"
 
