@@ -431,6 +431,7 @@ class DocStatus(models.TextChoices):
     COMPLETED = "completed", _("已完成")
     REJECTED = "rejected", _("已驳回")
     WITHDRAWN = "withdrawn", _("已撤回")
+    VOID = "void", _("未生效")  # approved, but it could no longer apply (the card was disposed of meanwhile)
 
 
 class TransferQuerySet(ScopedQuerySet):
@@ -585,6 +586,8 @@ class ValueChange(ScopedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
                                      on_delete=models.PROTECT, related_name="+")
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True,
+                            help_text=_("审批通过但未能生效时的原因"))
 
     class Meta:
         verbose_name = _("价值调整")

@@ -597,10 +597,21 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
             on, last = change.effective_on, _last_charged(asset)
             if last is not None and period_of(on) <= last:
                 on = period_start(last + 1)
-            asset = asset_value_adjust(asset=asset, delta=change.delta, on=on, reason=change.reason,
-                                       document=change.number)
-            update.update(status=DocStatus.COMPLETED, applied_on=on, value_after=asset.original_value)
-            summary = _("价值调整已生效（%(no)s）") % {"no": change.number}
+            try:
+                with transaction.atomic():
+                    asset = asset_value_adjust(asset=asset, delta=change.delta, on=on, reason=change.reason,
+                                               document=change.number)
+            except ValidationError as exc:
+                # Approved, but the card changed while the request waited (disposed of, or charged
+                # beyond the new value): the document closes as 未生效 and says why; the card is unchanged.
+                why = "；".join(exc.messages)
+                update.update(status=DocStatus.VOID, note=why[:500])
+                summary = _("价值调整未生效（%(no)s）：%(why)s") % {"no": change.number, "why": why}
+                event_add(change.asset, EventKind.VALUE_CANCELLED, summary, document=change.number,
+                          data={"value_change": change.pk, "comment": comment}, actor=decider)
+            else:
+                update.update(status=DocStatus.COMPLETED, applied_on=on, value_after=asset.original_value)
+                summary = _("价值调整已生效（%(no)s）") % {"no": change.number}
         else:
             status = _closed_status(outcome)
             update.update(status=status, completed_on=None)

@@ -30,6 +30,7 @@ DOC_STYLE = {
     DocStatus.COMPLETED: "text-bg-success",
     DocStatus.REJECTED: "text-bg-danger",
     DocStatus.WITHDRAWN: "text-bg-secondary",
+    DocStatus.VOID: "text-bg-warning",
 }
 RUN_STYLE = {RunStatus.RUNNING: "text-bg-primary", RunStatus.DONE: "text-bg-success", RunStatus.FAILED: "text-bg-danger"}
 

@@ -226,7 +226,9 @@ class ValueAdjustSerializer(serializers.Serializer):
 class ValueChangeSerializer(WithApprovalMixin, serializers.ModelSerializer):
     """A value change (价值调整单) of one card. The card's original value changes when the flow of
     business type ``assets.value_change`` approves; ``applied_on`` is the date it took effect (later than
-    ``effective_on`` when that month's depreciation was charged while the request waited)."""
+    ``effective_on`` when that month's depreciation was charged while the request waited). Status
+    ``void`` (未生效): approved, but the card could no longer take it (disposed of meanwhile); ``note``
+    says why."""
 
     asset_code = serializers.CharField(source="asset.code", read_only=True)
     asset_name = serializers.CharField(source="asset.name", read_only=True)
@@ -238,7 +240,7 @@ class ValueChangeSerializer(WithApprovalMixin, serializers.ModelSerializer):
         model = ValueChange
         fields = ["id", "number", "asset", "asset_code", "asset_name", "unit", "unit_name", "delta", "effective_on",
                   "reason", "value_before", "value_after", "applied_on", "status", "status_display", "requested_by",
-                  "requested_by_name", "completed_on", "created_at", "updated_at", "approval"]
+                  "requested_by_name", "completed_on", "note", "created_at", "updated_at", "approval"]
         read_only_fields = fields
         list_serializer_class = WithApprovalListSerializer
 

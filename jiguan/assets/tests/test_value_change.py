@@ -102,15 +102,27 @@ def test_a_flow_with_an_amount_condition_lets_small_changes_through_at_once(card
     assert large.status == DocStatus.PENDING and latest_request(large).current_step.order == 1
 
 
-def test_a_card_disposed_while_the_change_waits_is_not_changed(card, tree, users, leaders, asset_flows,
-                                                               django_capture_on_commit_callbacks):
+def test_a_change_approved_after_the_card_was_disposed_of_closes_as_void_and_says_why(
+        card, tree, users, leaders, asset_flows, django_capture_on_commit_callbacks, client_for):
+    """The change waits for approval while the card is disposed of (a disposal does not wait for it):
+    approving it then completes the request, leaves the card as it is, and closes the document as
+    未生效 with the reason, on the document and on the card's timeline."""
     change = request_change(card, users["a_assets"])
     with acting_as(users["a_assets"]):
         disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
                                             reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
     decide(disposal, leaders["leader"], django_capture_on_commit_callbacks)
-    request = decide(change, leaders["leader"], django_capture_on_commit_callbacks)
-    request.refresh_from_db()
     card.refresh_from_db()
+    assert card.status == "disposed"
+    request = decide(change, leaders["leader2"], django_capture_on_commit_callbacks)
+    request.refresh_from_db()
+    change.refresh_from_db()
+    card.refresh_from_db()
+    assert request.status == "approved" and request.outcome_error == ""
+    assert change.status == DocStatus.VOID and change.get_status_display() == "未生效"
+    assert "已处置" in change.note and change.applied_on is None
     assert card.original_value == Decimal("6000.00")
-    assert "已处置" in request.outcome_error                            # shown on the request's page
+    last = AssetEvent.objects.filter(asset=card).order_by("id").last()
+    assert last.kind == EventKind.VALUE_CANCELLED and f"价值调整未生效（{change.number}）" in last.summary
+    page = client_for(users["a_assets"]).get(change.get_absolute_url()).content.decode()
+    assert "未生效" in page and "未生效原因" in page and "已处置" in page
