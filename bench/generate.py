@@ -576,6 +576,9 @@ def ensure(db: str, scale: str, seed: int = common.SEED, force: bool = False, au
             if info.get("seed") == seed and info.get("cards") == common.SCALES[scale] and (
                     audit_rows is None or info.get("audit_rows", 0) >= audit_rows):
                 log(f"{db} {scale}: reusing the generated database ({info['cards']} cards, seed {seed})")
+                from django.core.management import call_command
+
+                call_command("migrate", interactive=False, verbosity=0)  # schema changes since generation
                 return info
     connection.close()
     create_database(db, scale)

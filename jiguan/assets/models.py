@@ -759,3 +759,54 @@ class WorkloadReading(models.Model):
     @property
     def period_label(self) -> str:
         return period_label(self.period)
+
+
+# ---------------------------------------------------------------------------------------------
+# The maintained summary (资产汇总表, PostgreSQL): per owning unit, kept fresh by triggers
+# ---------------------------------------------------------------------------------------------
+
+class SummaryVersion(models.Model):
+    """How often the cards of one owning unit have changed: PostgreSQL triggers (migration 0011) add
+    one for every statement that writes a card of the unit, before or after (INSERT, UPDATE, DELETE,
+    COPY, bulk ``update()``), or a schedule segment or workload reading of such a card. A unit with no
+    row has never owned a card. Not a domain object: written by the database only."""
+
+    scope_global = True  # internal bookkeeping, never shown: reports read it through asset_summary
+
+    unit = models.OneToOneField("org.OrgUnit", on_delete=models.CASCADE, primary_key=True, related_name="+",
+                                db_constraint=False)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}@{self.version}"
+
+
+class SummaryCache(models.Model):
+    """The 资产汇总表 figures of one owning unit's own cards at the end of day ``on``, by class code
+    prefix of ``level`` characters, computed when the unit's ``SummaryVersion`` was ``version``; a row
+    with ``class_code = ""`` marks the unit as computed (also when it holds no cards then). Rows whose
+    marker's version is not the unit's current one are stale and recomputed (selectors.asset_summary)."""
+
+    scope_global = True  # internal bookkeeping, never shown: reports read it through asset_summary
+
+    unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    on = models.DateField()
+    level = models.PositiveSmallIntegerField()
+    class_code = models.CharField(max_length=20, blank=True)
+    version = models.BigIntegerField()
+    count = models.BigIntegerField(default=0)
+    quantity = models.BigIntegerField(default=0)
+    original_value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    accumulated = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["on", "level", "unit", "class_code"],
+                                               name="assets_summary_cache_key")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.on} {self.class_code or '-'}@{self.version}"

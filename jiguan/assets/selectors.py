@@ -8,21 +8,36 @@ match on the owning unit's path.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractYear, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiguan.core.scoping import permission_name
 from jiguan.org.models import OrgKind, OrgUnit
 from jiguan.standards.selectors import standard_values
 
 from .depreciation import accumulated_expr, money, original_value_expr
-from .models import ZERO, Asset, AssetStatus, Disposal, DisposalItem, DocStatus, period_of
+from .models import (
+    ZERO,
+    Asset,
+    AssetStatus,
+    Disposal,
+    DisposalItem,
+    DocStatus,
+    SummaryCache,
+    SummaryVersion,
+    period_of,
+)
+
+logger = logging.getLogger(__name__)
 
 REPORT_PERMISSION = "assets.report_asset"
 CLASS_TABLE = "gbt14885"
@@ -118,6 +133,79 @@ def _class_names(level: int) -> dict[str, str]:
     return {key[:level]: e.name for key, e in entries.items() if key[level:].strip("0") == ""}
 
 
+def _grouped(cards, on: date, level: int) -> list[tuple]:
+    """(owning unit id, class prefix, cards, quantity, original value, accumulated) of ``cards`` held
+    at the end of ``on``: one grouped pass over the cards."""
+    return list(
+        _held_on(cards, on)
+        .values_list("owner_unit_id", Substr("class_code", 1, level))
+        .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum(original_value_expr(period_of(on))),
+                  acc=Sum(accumulated_expr(period_of(on))))
+        .order_by())
+
+
+# Above this many owning units to recompute, one pass over the subtree's cards beats a probe per unit.
+SUMMARY_PROBE_UNITS = 300
+SUMMARY_CACHE_DAYS = 7
+
+
+def _maintained_groups(user, unit: OrgUnit, cards, on: date, level: int) -> list[tuple]:
+    """``_grouped`` from the maintained summary (PostgreSQL, migration 0011): the figures of each
+    owning unit whose cards have not changed since they were computed for (``on``, ``level``) come
+    from ``SummaryCache``; the others are computed from their cards and stored.
+
+    The units' versions are read before their cards: a write that commits after that read bumps the
+    version, so what is stored from the older cards is never taken for current (the marker row's
+    version no longer matches). Two reports storing the same unit at once keep the first one's rows."""
+    scope = user.get_scope(permission_name(Asset, "report"))
+    if scope.is_empty:
+        return []
+    in_scope = Q() if scope.is_global else scope.q("unit__path")
+    versions = dict(SummaryVersion.objects.filter(in_scope, unit__path__startswith=unit.path)
+                    .values_list("unit_id", "version"))
+    if not versions:
+        return []
+    markers, kept = {}, {}
+    for row in (SummaryCache.objects.filter(in_scope, unit__path__startswith=unit.path, on=on, level=level)
+                .values_list("unit_id", "class_code", "version", "count", "quantity", "original_value",
+                             "accumulated")):
+        if row[1] == "":
+            markers[row[0]] = row[2]
+        else:
+            kept.setdefault(row[0], []).append((row[0], row[1], *row[3:]))
+    stale = {u for u, version in versions.items() if markers.get(u) != version}
+    groups = [g for u, rows in kept.items() if u not in stale for g in rows]
+    if not stale:
+        return groups
+    if len(stale) > SUMMARY_PROBE_UNITS:
+        computed = _grouped(cards, on, level)
+        groups = computed
+    else:
+        computed = _grouped(Asset.objects.filter(owner_unit_id__in=sorted(stale)), on, level)
+        groups.extend(computed)
+    _store(on, level, stale, versions, [g for g in computed if g[0] in stale], prune=len(stale) > SUMMARY_PROBE_UNITS)
+    return groups
+
+
+def _store(on: date, level: int, units: set[int], versions: dict[int, int], groups: list[tuple],
+           prune: bool) -> None:
+    """Replace the units' rows for (``on``, ``level``); on a large rebuild (the first report of a day)
+    also drop what was built more than SUMMARY_CACHE_DAYS ago."""
+    rows = [SummaryCache(unit_id=u, on=on, level=level, class_code="", version=versions[u]) for u in units]
+    rows += [SummaryCache(unit_id=u, on=on, level=level, class_code=cls, version=versions[u], count=n,
+                          quantity=qty or 0, original_value=_money(value), accumulated=_money(acc))
+             for u, cls, n, qty, value, acc in groups]
+    try:
+        with transaction.atomic():
+            SummaryCache.objects.filter(on=on, level=level, unit_id__in=sorted(units)).delete()
+            SummaryCache.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+            if prune:
+                SummaryCache.objects.filter(
+                    built_at__lt=timezone.now() - timedelta(days=SUMMARY_CACHE_DAYS)).delete()
+    except DatabaseError:  # the report stands without its cache (a read-only replica, a full disk)
+        logger.warning("the summary cache could not be stored", exc_info=True)
+
+
 def asset_summary(user, unit: OrgUnit, on: date, level: int = 3) -> Summary:
     """资产汇总表 of ``unit``'s subtree at the end of ``on``: one row per (direct child of ``unit``,
     class), each child's row summing its whole subtree; the unit's own cards form the 本级 row.
@@ -132,12 +220,10 @@ def asset_summary(user, unit: OrgUnit, on: date, level: int = 3) -> Summary:
     if level not in CLASS_LEVELS:
         raise ValueError(f"level must be one of {sorted(CLASS_LEVELS)}")
     cards = Asset.objects.restrict(user, "report").filter(owner_unit__path__startswith=unit.path)
-    groups = list(
-        _held_on(cards, on)
-        .values_list("owner_unit_id", Substr("class_code", 1, level))
-        .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum(original_value_expr(period_of(on))),
-                  acc=Sum(accumulated_expr(period_of(on))))
-        .order_by())
+    if connection.vendor == "postgresql":
+        groups = _maintained_groups(user, unit, cards, on, level)
+    else:
+        groups = _grouped(cards, on, level)
     paths, children, names = {}, {}, {}
     if groups:
         paths = dict(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", "path"))
