@@ -136,12 +136,12 @@ def _class_names(level: int) -> dict[str, str]:
 def _grouped(cards, on: date, level: int) -> list[tuple]:
     """(owning unit id, class prefix, cards, quantity, original value, accumulated) of ``cards`` held
     at the end of ``on``: one grouped pass over the cards."""
-    return list(
-        _held_on(cards, on)
-        .values_list("owner_unit_id", Substr("class_code", 1, level))
-        .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum(original_value_expr(period_of(on))),
-                  acc=Sum(accumulated_expr(period_of(on))))
-        .order_by())
+    return [(unit_id, cls, n, qty or 0, _money(value), _money(acc)) for unit_id, cls, n, qty, value, acc in
+            _held_on(cards, on)
+            .values_list("owner_unit_id", Substr("class_code", 1, level))
+            .annotate(n=Count("pk"), qty=Sum("quantity"), value=Sum(original_value_expr(period_of(on))),
+                      acc=Sum(accumulated_expr(period_of(on))))
+            .order_by()]
 
 
 # Above this many owning units to recompute, one pass over the subtree's cards beats a probe per unit.
@@ -166,9 +166,13 @@ def _maintained_groups(user, unit: OrgUnit, cards, on: date, level: int) -> list
     if not versions:
         return []
     markers, kept = {}, {}
-    for row in (SummaryCache.objects.filter(in_scope, unit__path__startswith=unit.path, on=on, level=level)
+    # Every unit's rows of the day and level, those outside the report's units dropped here: bounded
+    # by units × classes, and cheaper than joining each row to its unit's path.
+    for row in (SummaryCache.objects.filter(on=on, level=level)
                 .values_list("unit_id", "class_code", "version", "count", "quantity", "original_value",
                              "accumulated")):
+        if row[0] not in versions:
+            continue
         if row[1] == "":
             markers[row[0]] = row[2]
         else:
@@ -193,7 +197,7 @@ def _store(on: date, level: int, units: set[int], versions: dict[int, int], grou
     also drop what was built more than SUMMARY_CACHE_DAYS ago."""
     rows = [SummaryCache(unit_id=u, on=on, level=level, class_code="", version=versions[u]) for u in units]
     rows += [SummaryCache(unit_id=u, on=on, level=level, class_code=cls, version=versions[u], count=n,
-                          quantity=qty or 0, original_value=_money(value), accumulated=_money(acc))
+                          quantity=qty, original_value=value, accumulated=acc)
              for u, cls, n, qty, value, acc in groups]
     try:
         with transaction.atomic():
@@ -240,9 +244,9 @@ def asset_summary(user, unit: OrgUnit, on: date, level: int = 3) -> Summary:
         child = path[:path.index("/", start) + 1] if len(path) > start else unit.path
         figures = cells.setdefault((child, cls), Figures())
         figures.count += n
-        figures.quantity += qty or 0
-        figures.original_value += _money(value)
-        figures.accumulated += _money(acc)
+        figures.quantity += qty        # both paths give integers and amounts to the cent
+        figures.original_value += value
+        figures.accumulated += acc
 
     by_unit: dict[str, list[SummaryRow]] = {}
     for (child_path, cls), figures in sorted(cells.items()):
