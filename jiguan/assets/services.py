@@ -607,8 +607,6 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
                 why = "；".join(exc.messages)
                 update.update(status=DocStatus.VOID, note=why[:500])
                 summary = _("价值调整未生效（%(no)s）：%(why)s") % {"no": change.number, "why": why}
-                event_add(change.asset, EventKind.VALUE_CANCELLED, summary, document=change.number,
-                          data={"value_change": change.pk, "comment": comment}, actor=decider)
             else:
                 update.update(status=DocStatus.COMPLETED, applied_on=on, value_after=asset.original_value)
                 summary = _("价值调整已生效（%(no)s）") % {"no": change.number}
@@ -616,6 +614,7 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
             status = _closed_status(outcome)
             update.update(status=status, completed_on=None)
             summary = _("价值调整%(result)s（%(no)s）") % {"result": status.label, "no": change.number}
+        if update["status"] != DocStatus.COMPLETED:  # the card is unchanged: its timeline says so, and why
             event_add(change.asset, EventKind.VALUE_CANCELLED, summary, document=change.number,
                       data={"value_change": change.pk, "comment": comment}, actor=decider)
         ValueChange.objects.filter(pk=change.pk).update(**update)
