@@ -6,10 +6,13 @@ org rows (the generic CRUD base views call ``core.services.generic_*`` which aud
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core import context
 from jiguan.core.filters import filter_querystring
 
 from .models import PATH_SEPARATOR, Duty, OrgUnit, Role, RoleAssignment, SavedFilter, User
@@ -136,11 +140,14 @@ def user_unlock(*, user: User) -> User:
 
 # Login with lockout ----------------------------------------------------------------------------
 
+THROTTLE_SECONDS = 60  # the login throttle counts refusals per minute (a fixed window)
+UNKNOWN_COUNT_SECONDS = 24 * 3600  # how long the failures of an unknown username are remembered
+
 
 class LoginRefused(Exception):
-    def __init__(self, message: str, code: str):
+    def __init__(self, message: str, code: str, retry_after: int | None = None):
         super().__init__(message)
-        self.message, self.code = message, code
+        self.message, self.code, self.retry_after = message, code, retry_after
 
 
 def _refusal(failures: int, limits: dict) -> LoginRefused:
@@ -157,24 +164,96 @@ def _locked_refusal(until) -> LoginRefused:
     return LoginRefused(_("账号已锁定，请 %(n)d 分钟后再试或联系安全管理员解锁。") % {"n": minutes}, "locked")
 
 
+def _throttle_keys(ip: str | None, username: str, limits: dict) -> list[tuple[str, int, str]]:
+    window = int(time.time() // THROTTLE_SECONDS)
+    account = hashlib.sha256(username.encode()).hexdigest()[:32]
+    return [(f"jiguan:login-throttle:ip:{ip or '-'}:{window}", limits["LOGIN_THROTTLE_PER_IP"],
+             _("本地址")),
+            (f"jiguan:login-throttle:account:{account}:{window}", limits["LOGIN_THROTTLE_PER_ACCOUNT"],
+             _("本账号"))]
+
+
+def _throttle_check(ip: str | None, username: str, limits: dict) -> None:
+    """Refuse before any password check or database write when this address or this username has
+    had its refusals of the minute. The first refusal of a window is audited; the rest are not, so a
+    flood never reaches the audit chain's lock."""
+    keys = _throttle_keys(ip, username, limits)
+    counts = cache.get_many([key for key, _limit, _what in keys])
+    for key, limit, what in keys:
+        if limit and counts.get(key, 0) >= limit:
+            retry_after = THROTTLE_SECONDS - int(time.time()) % THROTTLE_SECONDS
+            if cache.add(f"{key}:audited", 1, timeout=THROTTLE_SECONDS):
+                audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
+                             object_repr=username[:150],
+                             message=_("登录请求过于频繁（%(what)s每分钟失败 %(n)d 次），本分钟内不再受理") % {
+                                 "what": what, "n": limit})
+            raise LoginRefused(_("请求过于频繁，请 %(n)d 秒后再试。") % {"n": retry_after}, "throttled",
+                               retry_after=retry_after)
+
+
+def _throttle_count(ip: str | None, username: str, limits: dict) -> None:
+    for key, _limit, _what in _throttle_keys(ip, username, limits):
+        cache.add(key, 0, timeout=THROTTLE_SECONDS * 2)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.add(key, 1, timeout=THROTTLE_SECONDS * 2)
+
+
+def _unknown_login(username: str, password: str, limits: dict) -> LoginRefused:
+    """An unknown username gets the same work and the same words as an account: the password is
+    hashed (as Django's ModelBackend does), failures are counted (in the cache) and lock the name
+    for LOCKOUT_MINUTES after LOGIN_FAILURE_LIMIT of them."""
+    make_password(password)  # the hasher's work, so the answer takes as long as for an account
+    key = f"jiguan:login-unknown:{hashlib.sha256(username.encode()).hexdigest()[:32]}"
+    locked_until = cache.get(f"{key}:locked")
+    if locked_until is not None and locked_until > timezone.now():
+        audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
+                     object_repr=username[:150], message=_("账号不存在（已锁定）"))
+        return _locked_refusal(locked_until)
+    cache.add(key, 0, timeout=UNKNOWN_COUNT_SECONDS)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired in between
+        cache.add(key, 1, timeout=UNKNOWN_COUNT_SECONDS)
+        failures = 1
+    if failures >= limits["LOGIN_FAILURE_LIMIT"]:
+        cache.set(f"{key}:locked", timezone.now() + timedelta(minutes=limits["LOCKOUT_MINUTES"]),
+                  timeout=limits["LOCKOUT_MINUTES"] * 60)
+        cache.delete(key)  # after the lock the count starts afresh, as for an account
+    audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
+                 object_repr=username[:150], message=_("账号不存在"))
+    return _refusal(failures, limits)
+
+
 def login_attempt(*, request, username: str, password: str, success_action: str = Action.LOGIN,
                   success_message: str = "") -> User:
     """Authenticate with lockout (FACTS §9). Every attempt, success or failure, is audited.
 
     The failure counter is updated in its own transaction so a refused login is never rolled back.
-    Unknown usernames are counted too (in the cache) and answered with the same words, so the login
-    page cannot be used to find out which accounts exist.
+    Unknown usernames get the same answers, the same password hashing and the same lock (counted in
+    the cache), so the login page cannot be used to find out which accounts exist. Refusals are
+    throttled per client address and per username (LOGIN_THROTTLE_PER_IP / _PER_ACCOUNT a minute);
+    the password is hashed before any transaction, so a refused login holds the audit chain's lock
+    only for its own insert (docs/development/architecture.md, "Failed logins and the chain").
     """
     limits = settings.JIGUAN_SECURITY
+    ip = context.current().ip
+    _throttle_check(ip, username, limits)
+    try:
+        return _login_attempt(request=request, username=username, password=password, limits=limits,
+                              success_action=success_action, success_message=success_message)
+    except LoginRefused:
+        _throttle_count(ip, username, limits)
+        raise
+
+
+def _login_attempt(*, request, username, password, limits, success_action, success_message) -> User:
     account = User.objects.filter(username=username).select_related("unit").first()
     if account is None:
-        key = f"jiguan:login-unknown:{username[:150]}"
-        cache.add(key, 0, timeout=limits["LOCKOUT_MINUTES"] * 60)
-        failures = cache.incr(key)
-        audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
-                     object_repr=username[:150], message=_("账号不存在"))
-        raise _refusal(failures, limits)
+        raise _unknown_login(username, password, limits)
     if account.is_locked:
+        make_password(password)  # the same work as every other refusal
         audit.record(Action.LOGIN_FAILED, account, actor=account, success=False, message=_("账号已锁定"))
         raise _locked_refusal(account.locked_until)
     if account.locked_until is not None:  # a lock that has run out: start counting afresh
@@ -224,6 +303,9 @@ def assignment_grant(*, user: User, role: Role, unit: OrgUnit, include_descendan
                      granted_by: User | None = None) -> RoleAssignment:
     if granted_by is not None and granted_by.pk == user.pk:
         raise PermissionDenied(_("不能给自己授权。"))
+    # Grants to one user queue on the user's row, so the second of two concurrent grants checks
+    # the separation against the first one's committed assignment (三员分立 under concurrency).
+    User.objects.select_for_update().filter(pk=user.pk).exists()
     _check_separation(user, role)
     assignment = RoleAssignment(user=user, role=role, unit=unit, include_descendants=include_descendants,
                                 granted_by=granted_by)

@@ -1,8 +1,12 @@
 """Separation of duties (三员分立): system, security and audit administrators exclude each other, and
 no account is all-powerful (``is_superuser`` gives nothing)."""
 
+import threading
+import time
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.urls import URLPattern, reverse
 
 from jiguan.audit.models import Action, AuditEvent
@@ -397,3 +401,48 @@ def test_superuser_with_a_business_role_gets_only_that_role(tree, client_for):
     assert [row["object"].name for row in client.get("/org/units/list/").context["rows"]] == ["甲市资产管理科"]
     assert client.get("/org/users/").status_code == 403
     assert client.get("/audit/").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions: PostgreSQL")
+def test_two_concurrent_grants_cannot_give_one_user_two_duties(users, tree):
+    """While one grant of 系统管理员 is still open, a second grant of 安全管理员 to the same person
+    through the API waits for it, then is refused with the separation message."""
+    from rest_framework.test import APIClient
+
+    target = make_user("newadmin", tree.prov_agency, full_name="新管理员")
+    started, response = threading.Event(), {}
+
+    def second_grant():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                response["pid"] = cursor.fetchone()[0]
+            started.set()
+            client = APIClient()
+            client.force_authenticate(users["secadmin"])
+            answer = client.post("/api/v1/org/assignments/", {
+                "user": target.pk, "role": role("security_admin").pk, "unit": tree.province.pk})
+            response["status"], response["body"] = answer.status_code, answer.json()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second_grant)
+    with transaction.atomic():
+        services.assignment_grant(user=target, role=role("system_admin"), unit=tree.province,
+                                  granted_by=users["secadmin"])
+        thread.start()
+        assert started.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        with connection.cursor() as cursor:
+            while True:  # until the second grant is blocked by this open transaction
+                cursor.execute("SELECT cardinality(pg_blocking_pids(%s)) > 0", [response["pid"]])
+                if cursor.fetchone()[0]:
+                    break
+                assert time.monotonic() < deadline, "the second grant never waited for the first"
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert response["status"] == 400, response
+    assert response["body"]["error"]["fields"]["role"] == [
+        "三员分立：新管理员 已担任“系统管理员”，不能再担任“安全管理员”。"]
+    assert list(RoleAssignment.objects.filter(user=target).values_list("role__code", flat=True)) == ["system_admin"]
