@@ -1,4 +1,6 @@
-"""Excel (.xlsx) export of a queryset through a Table: streamed, chunked, constant memory."""
+"""Excel (.xlsx) export of a queryset through a Table: streamed, chunked, constant memory; and
+``sheet_cell``, the one way every sheet Jiguan hands out (exports, import templates, import error
+reports) writes a value, so text a user typed is never a live formula."""
 
 from __future__ import annotations
 
@@ -10,12 +12,35 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from .tables import Table
 
 EXPORT_LIMIT = 200_000  # one sheet; larger exports go through a background job
 CHUNK = 2000
+
+# Text a spreadsheet would read as a formula (OWASP, "CSV injection"): = + - @, a tab, a carriage return.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_cell(ws, value, *, font: Font | None = None):
+    """``value`` ready for ``ws.append`` (a write-only or an ordinary worksheet).
+
+    A string that starts with a formula trigger becomes a text cell (data type ``s``) with Excel's
+    quote prefix: it shows exactly what was typed, is never evaluated, and stays text when someone
+    edits the cell. Anything else is returned as it is (cheap over a 200,000-row export), or as a
+    cell when it needs the ``font``."""
+    formula_like = isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+    if not formula_like and font is None:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if formula_like:
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if font is not None:
+        cell.font = font
+    return cell
 
 
 def _cell(value):
@@ -34,16 +59,10 @@ def workbook_bytes(queryset, table: Table, sheet_title: str) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet_title[:31])
     columns = table.export_columns()
-    from openpyxl.cell import WriteOnlyCell
-
-    header = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, value=str(c.label))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    bold = Font(bold=True)
+    ws.append([sheet_cell(ws, str(c.label), font=bold) for c in columns])
     for obj in queryset[:EXPORT_LIMIT].iterator(chunk_size=CHUNK):
-        ws.append([_cell(c.value(obj)) for c in columns])
+        ws.append([sheet_cell(ws, _cell(c.value(obj))) for c in columns])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

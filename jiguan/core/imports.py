@@ -62,6 +62,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 
+from .exports import sheet_cell
 from .forms import BootstrapFormMixin
 from .scoping import permission_name
 from .views import ScopedViewMixin
@@ -430,9 +431,10 @@ class ImportResult:
         ws.column_dimensions["D"].width = 70
         ws.append([_bold_cell(ws, str(h)) for h in (_("行号"), _("列"), _("填写的值"), _("错误原因"))])
         for message in self.file_errors:
-            ws.append(["", "", "", message])
-        for error in self.errors:
-            ws.append([error.row or "", error.column, error.value, error.message])
+            ws.append(["", "", "", sheet_cell(ws, message)])
+        for error in self.errors:  # what the user typed is written as text, never as a formula
+            ws.append([error.row or "", sheet_cell(ws, error.column), sheet_cell(ws, error.value),
+                       sheet_cell(ws, error.message)])
         if self.truncated:
             ws.append(["", "", "", _("错误过多：共 %(n)d 处错误，仅列出前 %(kept)d 处。") % {
                 "n": self.error_count, "kept": len(self.errors)}])
@@ -446,11 +448,7 @@ class ImportFileError(Exception):
 
 
 def _bold_cell(ws, value):
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = Font(bold=True)
-    return cell
+    return sheet_cell(ws, value, font=Font(bold=True))
 
 
 # Reading ----------------------------------------------------------------------------------------
@@ -1119,15 +1117,17 @@ class Importer:
         ws.title = self.get_label()[:31]
         required_font = Font(bold=True, color="C00000")
         header_fill = PatternFill("solid", fgColor="F2F2F2")
+        headers = [sheet_cell(ws, str(c.label), font=required_font if c.required else Font(bold=True))
+                   for c in self.columns]
+        for header in headers:
+            header.fill = header_fill
+        ws.append(headers)
+        ws.append([sheet_cell(ws, self._example_cell(c)) for c in self.columns])
         for index, column in enumerate(self.columns, start=1):
             letter = get_column_letter(index)
-            header = ws.cell(row=1, column=index, value=str(column.label))
-            header.font = required_font if column.required else Font(bold=True)
-            header.fill = header_fill
-            example = ws.cell(row=2, column=index, value=self._example_cell(column))
             text = getattr(column.parser, "text_format", False)
             if text:
-                example.number_format = "@"
+                ws.cell(row=2, column=index).number_format = "@"
                 ws.column_dimensions[letter].number_format = "@"
             ws.column_dimensions[letter].width = max(12, min(40, len(str(column.label)) * 2 + 4,
                                                               len(display(column.example)) * 2 + 2))
@@ -1149,8 +1149,8 @@ class Importer:
             cell.font = Font(bold=True)
             cell.fill = header_fill
         for item in self.column_help():
-            notes.append([item["label"], _("必填") if item["required"] else _("选填"), item["description"],
-                          item["example"]])
+            notes.append([sheet_cell(notes, item["label"]), _("必填") if item["required"] else _("选填"),
+                          sheet_cell(notes, item["description"]), sheet_cell(notes, item["example"])])
         notes.append([])
         notes.append([_("说明")])
         notes.cell(row=notes.max_row, column=1).font = Font(bold=True)
