@@ -29,6 +29,7 @@ from pypinyin import Style, lazy_pinyin
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core import locks
 from jiguan.org.models import OrgKind, OrgUnit
 from jiguan.standards.selectors import StandardNotFound, standard_value, standard_values
 from jiguan.workflow import services as workflow
@@ -556,6 +557,7 @@ def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor, su
     """Request a value adjustment of one card. Checked now (so the user hears at once what is wrong)
     and again when the flow approves; the card changes only then. One request per card at a time."""
     asset = _locked(asset)
+    locks.check([asset], field="delta")
     delta = value_adjust_check(asset=asset, delta=delta, on=on, reason=reason)
     change = ValueChange(number=_number("TZ"), asset=asset, unit=asset.owner_unit, delta=delta, effective_on=on,
                          reason=reason.strip(), value_before=asset.original_value,
@@ -568,6 +570,7 @@ def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor, su
         pending = ValueChange.objects.filter(asset=asset, status__in=[DocStatus.DRAFT, DocStatus.PENDING]).first()
         raise ValidationError({"delta": _("该资产已有进行中的价值调整（%(no)s），请待其办结后再申请。") % {
             "no": pending.number if pending else ""}}) from None
+    locks.acquire(change, [asset], field="delta")
     audit.record_create(change)
     event_add(asset, EventKind.VALUE_REQUESTED, _("申请价值调整：%(delta)s 元（%(no)s）") % {
         "delta": f"{delta:+,}", "no": change.number}, document=change.number, data={"value_change": change.pk},
@@ -618,6 +621,7 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
             event_add(change.asset, EventKind.VALUE_CANCELLED, summary, document=change.number,
                       data={"value_change": change.pk, "comment": comment}, actor=decider)
         ValueChange.objects.filter(pk=change.pk).update(**update)
+        locks.release(change)
         audit.record(Action.STATE, change, before={"status": DocStatus.PENDING}, after={"status": update["status"]},
                      message=summary)
 
@@ -763,7 +767,13 @@ def _cards_for(ids: Iterable[int], owner_unit: OrgUnit, verb: str) -> list[Asset
         if card.owner_unit_id != owner_unit.pk:
             errors.append(_("%(code)s 不属于%(unit)s，不能%(verb)s。") % {"code": card.code, "unit": owner_unit.name,
                                                                         "verb": verb})
-        elif card.status not in MOVABLE_STATUSES:
+    if errors:
+        raise ValidationError({"assets": errors})
+    # A card in another open document is refused naming that document (the row locks above make
+    # this exact; the document's own locks, taken by the caller, are the guarantee).
+    locks.check(cards)
+    for card in cards:
+        if card.status not in MOVABLE_STATUSES:
             errors.append(_("%(code)s 当前状态为“%(status)s”，不能%(verb)s。") % {
                 "code": card.code, "status": card.get_status_display(), "verb": verb})
     if errors:
@@ -811,6 +821,7 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
                                               for c in cards])
     except IntegrityError:
         raise ValidationError({"assets": _("所选资产中有正在调拨的资产，不能重复申请。")}) from None
+    locks.acquire(transfer, cards)
     audit.record_create(transfer)
     AssetEvent.objects.bulk_create([
         AssetEvent(asset=c, kind=EventKind.TRANSFER_REQUESTED, occurred_on=timezone.localdate(), actor=actor,
@@ -853,6 +864,7 @@ def transfer_outcome(transfer: Transfer, outcome: str) -> None:
         TransferItem.objects.filter(transfer=transfer).update(open=False)
         Transfer.objects.filter(pk=transfer.pk).update(status=status, completed_on=today if outcome == "approved"
                                                        else None)
+        locks.release(transfer)
         audit.record(Action.STATE, transfer, before={"status": DocStatus.PENDING}, after={"status": status},
                      message=summary)
         AssetEvent.objects.bulk_create([
@@ -896,6 +908,7 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
                 for c in cards])
     except IntegrityError:
         raise ValidationError({"assets": _("所选资产中有正在处置或已处置的资产，不能重复申请。")}) from None
+    locks.acquire(disposal, cards)
     changed = (Asset.objects.filter(pk__in=[c.pk for c in cards], status__in=MOVABLE_STATUSES)
                .update(status=AssetStatus.PENDING_DISPOSAL, version=F("version") + 1))
     if changed != len(cards):
@@ -946,6 +959,7 @@ def disposal_outcome(disposal: Disposal, outcome: str) -> None:
             summary = _("处置%(result)s（%(no)s）") % {"result": status.label, "no": disposal.number}
         Disposal.objects.filter(pk=disposal.pk).update(status=status,
                                                        completed_on=today if outcome == "approved" else None)
+        locks.release(disposal)
         audit.record(Action.STATE, disposal, before={"status": DocStatus.PENDING}, after={"status": status},
                      message=summary)
         AssetEvent.objects.bulk_create([
@@ -1237,11 +1251,19 @@ def attachments_add(*, asset: Asset, files, description: str = "") -> list[Asset
     return added
 
 
+def attachment_deletable(asset: Asset) -> bool:
+    """Whether the card's attachments may still be deleted: not once it is disposed of."""
+    return asset.status != AssetStatus.DISPOSED
+
+
 @transaction.atomic
 def attachment_delete(*, attachment: AssetAttachment) -> None:
-    """Delete an attachment: the row now, audited and on the timeline; the file once committed."""
+    """Delete an attachment: the row now, audited and on the timeline; the file once committed. The
+    attachments of a disposed card (已处置) are the evidence of its disposal and are never deleted."""
     attachment = AssetAttachment.objects.select_related("asset").get(pk=attachment.pk)
     asset, stored, storage = attachment.asset, attachment.file.name, attachment.file.storage
+    if not attachment_deletable(asset):
+        raise PermissionDenied(_("资产 %(code)s 已处置，其照片与附件是处置的凭证，不能删除。") % {"code": asset.code})
     audit.record(Action.DELETE, attachment, before=_attachment_data(attachment),
                  message=_("资产 %(code)s 删除附件") % {"code": asset.code})
     event_add(asset, EventKind.ATTACHMENT, _("删除附件：%(name)s") % {"name": attachment.filename},

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -166,11 +166,11 @@ class AssetDetailView(ObjectDetailView):
                 document = getattr(item, kind)
                 documents.append({"kind": kind, "label": label, "document": document,
                                   **approval_context(document, user)})
-        busy = bool(documents)
         open_value_change = ValueChange.objects.filter(asset=asset, status=DocStatus.PENDING).first()
-        if open_value_change is not None:  # shown, but it does not stop a transfer or a disposal
+        if open_value_change is not None:
             documents.append({"kind": "value_change", "label": _("价值调整"), "document": open_value_change,
                               **approval_context(open_value_change, user)})
+        busy = bool(documents)  # one open document per card (core.locks): no second one is offered
         events = list(asset.events.select_related("actor").order_by("-id")[:300])
         attachments = list(asset.attachments.select_related("uploaded_by").order_by("id"))
         present = {a.pk for a in attachments}
@@ -183,6 +183,8 @@ class AssetDetailView(ObjectDetailView):
             "attachment_photos": [a for a in attachments if a.is_photo],
             "attachment_files": [a for a in attachments if not a.is_photo],
             "can_attach": user.has_perm("assets.change_asset", asset),
+            "can_delete_attachments": user.has_perm("assets.change_asset", asset)
+            and services.attachment_deletable(asset),
             "attachment_accept": ",".join(services.ATTACHMENT_TYPES),
             "attachment_max_mb": services.attachment_max_bytes() // 1024 // 1024,
         })
@@ -221,7 +223,7 @@ class AssetDetailView(ObjectDetailView):
             if status == AssetStatus.IN_USE:
                 actions.append({"id": "action-return", "label": _("交回"), "icon": "box-arrow-in-down",
                                 "url": url("asset_return")})
-        if is_open and can("assets.change_asset"):
+        if is_open and not busy and can("assets.change_asset"):
             actions.append({"id": "action-value", "label": _("价值调整"), "icon": "currency-yen",
                             "url": url("asset_value")})
         if is_open and can("assets.add_repairrecord"):
@@ -1120,6 +1122,10 @@ class AttachmentDeleteView(ScopedViewMixin, View):
 
     def post(self, request, pk, attachment_pk):
         attachment = attachment_of(self.get_queryset(), pk, attachment_pk)
-        services.attachment_delete(attachment=attachment)
+        try:
+            services.attachment_delete(attachment=attachment)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(f"{attachment.asset.get_absolute_url()}#attachments")
         messages.success(request, _("已删除附件“%(name)s”。") % {"name": attachment.filename})
         return HttpResponseRedirect(f"{attachment.asset.get_absolute_url()}#attachments")

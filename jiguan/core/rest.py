@@ -4,6 +4,14 @@ Error body, for every failure::
 
     {"error": {"code": "validation_error", "message": "提交的数据有误。",
                "fields": {"credit_code": ["统一社会信用代码校验位错误……"]}}}
+
+An object held by another open document (``core.locks.ObjectLocked``) is 409 ``conflict`` with the
+holders named, field by field as a validation error would be, and in ``conflicts``::
+
+    {"error": {"code": "conflict", "message": "资产 ZC-… 已在进行中的资产调拨 DB-2026-000012 中，…",
+               "fields": {"assets": ["资产 ZC-… 已在进行中的资产调拨 DB-2026-000012 中，…"]},
+               "conflicts": [{"object": "ZC-…", "object_id": 42, "document": "DB-2026-000012",
+                              "document_type": "资产调拨"}]}}
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from .locks import ObjectLocked
 from .pagination import BoundedPaginator
 
 ERROR_MESSAGES = {
@@ -43,7 +53,19 @@ def django_validation_to_drf(exc: DjangoValidationError) -> exceptions.Validatio
     return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
+def _locked_response(exc: ObjectLocked) -> Response:
+    fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()} \
+        if hasattr(exc, "error_dict") else {"non_field_errors": [str(m) for m in exc.messages]}
+    body = {"code": Conflict.default_code, "message": "；".join(str(m) for m in exc.messages), "fields": fields,
+            "conflicts": [{k: c[k] for k in ("object", "object_id", "document", "document_type")}
+                          for c in exc.conflicts]}
+    set_rollback()
+    return Response({"error": body}, status=status.HTTP_409_CONFLICT)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, ObjectLocked):
+        return _locked_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_to_drf(exc)
     elif isinstance(exc, DjangoPermissionDenied):

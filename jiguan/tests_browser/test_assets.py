@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 
 from jiguan.core.context import acting_as
 from jiguan.core.testing import make_user
-from jiguan.tests_browser.conftest import login, logout, shot
+from jiguan.tests_browser.conftest import login, logout, ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -132,7 +132,9 @@ def yuan(amount: Decimal) -> str:
 
 
 def go(page, phone: bool, name: str) -> None:
-    """Open a page through the left navigation (behind the 菜单 button on a phone)."""
+    """Open a page through the left navigation (behind the 菜单 button on a phone: Bootstrap's
+    offcanvas, so the page's scripts must be attached)."""
+    ready(page)
     if phone:
         page.get_by_role("button", name="菜单").tap()
         page.locator("#sidebar").get_by_role("link", name=name).tap()
@@ -250,6 +252,7 @@ def test_a_computer_from_registration_to_disposal(device, new_page, live_server,
     expect(page.locator("h1")).to_have_text("申请调拨")
     expect(page.locator("#selected-cards")).to_contain_text(card.code)
     expect(page.locator("#id_from_unit")).to_have_value(str(tree.city_a_agency.pk))
+    ready(page)  # the 调入单位 filter is the page's own script, at the end of the page
     page.fill("#to-unit-filter", "乙市机关")
     expect(page.locator("#id_to_unit")).to_have_value(str(tree.city_b_agency.pk))
     page.fill("#id_reason", "乙市机关事务管理局新设资产管理岗位，调剂一台台式计算机。")
@@ -331,8 +334,37 @@ def test_a_computer_from_registration_to_disposal(device, new_page, live_server,
     assert (card.owner_unit_id, card.status) == (tree.city_b_agency.pk, AssetStatus.DISPOSED)
 
 
+def test_the_to_unit_filter_waits_for_the_page_script(page, live_server, users, tree, asset_flows, city_a_cards):
+    """What made the journey above fail under load: the 调入单位 filter was typed into as soon as
+    the field was parsed, before the script at the end of the page had attached its handler, and
+    the typing was lost. Here the page's scripts are held back (htmx, which comes before the page's
+    own script, is not served until the test lets it through): the page is not ready and typing
+    does not filter; once the scripts have run the page is marked ready and the filter works."""
+    login(page, live_server, "a_assets")
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/static/vendor/htmx/htmx.min.js", hold)
+    card = city_a_cards["idle"]
+    with page.expect_request(lambda request: request.url.endswith("/htmx.min.js")):
+        page.goto(f"{live_server.url}{reverse('assets:transfer_create')}?assets={card.pk}", wait_until="commit")
+    expect(page.locator("#to-unit-filter")).to_be_editable()
+    expect(page.locator("body")).not_to_have_attribute("data-ready", "1")
+    page.fill("#to-unit-filter", "乙市机关")
+    expect(page.locator("#id_to_unit")).to_have_value("")  # no handler yet: nothing was filtered
+
+    assert len(held) == 1, held  # routed after the request event, before the round trips above
+    held[0].continue_()
+    ready(page)
+    page.fill("#to-unit-filter", "乙市机关")
+    expect(page.locator("#id_to_unit")).to_have_value(str(tree.city_b_agency.pk))
+
+
 def logout_on(page, phone: bool) -> None:
     if phone:
+        ready(page)  # the user menu is a Bootstrap dropdown
         page.locator("#user-menu").tap()
         page.get_by_role("button", name="退出登录").tap()
         page.wait_for_url("**/login/")
@@ -550,6 +582,7 @@ def test_a_configuration_request_over_the_standard_offers_the_idle_computer(page
     expect(page.locator("h1")).to_have_text("配置申请")
     page.click("#create-link")
     expect(page.locator("h1")).to_have_text("申请配置")
+    ready(page)  # the standard check below is htmx, wired when the page has loaded
     page.select_option("#id_unit", str(tree.city_a_agency.pk))
     page.fill("#id_item_name", "台式计算机")
     page.select_option("#id_class_code", "A02010105")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from jiguan.org.demo import credit_code
 from jiguan.org.models import OrgKind, OrgUnit
-from jiguan.tests_browser.conftest import login, shot
+from jiguan.tests_browser.conftest import login, ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def test_browse_the_tree_open_province_and_city_then_a_unit(page, live_server, u
     login(page, live_server, "sysadmin")
     page.locator("#sidebar").get_by_role("link", name="组织机构").click()
     expect(page.locator("h1")).to_have_text("组织机构")
+    ready(page)  # deeper levels load through htmx
 
     # The province comes open with its children; deeper levels load on demand.
     expect(toggle(page, tree.province)).to_have_attribute("aria-expanded", "true")

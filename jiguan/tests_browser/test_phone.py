@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from jiguan.tests_browser.conftest import login, shot
+from jiguan.tests_browser.conftest import login, ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -34,6 +34,7 @@ def test_phone_navigation_is_behind_the_menu_button_and_the_tree_is_usable(phone
     sidebar.get_by_role("link", name="组织机构").tap()
 
     expect(page.locator("h1")).to_have_text("组织机构")
+    ready(page)  # the tree's children load through htmx
     expect(sidebar.get_by_role("link", name="组织机构")).not_to_be_visible()
     toggle = page.locator(f'li[data-unit="{tree.city_b.pk}"] > button.toggle')
     toggle.tap()

@@ -215,7 +215,8 @@ def test_issue_return_repair_value_adjust_and_the_history(tree, users, leaders, 
     assert a_api.get(f"/api/v1/assets/{pk}/").json()["original_value"] == "6000.00"   # not before approval
     response = a_api.post(f"/api/v1/assets/{pk}/value-adjust/", {"delta": "50.00", "on": month_start(next_month),
                                                                  "reason": "再次"}, format="json")
-    assert response.status_code == 400 and "已有进行中的价值调整" in errors(response)["delta"][0]
+    assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
+    assert f"已在进行中的价值调整 {body['number']} 中" in response.json()["error"]["fields"]["delta"][0]
     decide(ValueChange.objects.get(pk=body["id"]), leaders["leader"], django_capture_on_commit_callbacks)
     assert a_api.get(f"/api/v1/assets/{pk}/").json()["original_value"] == "7200.00"
     change = a_api.get(f"/api/v1/assets/value-changes/{body['id']}/").json()
@@ -268,7 +269,7 @@ def test_transfer_changes_the_owner_only_after_approval_in_the_workflow_api(
     assert (approval["status"], approval["current_step_name"]) == ("pending", "单位负责人审批")
     again = a_api.post("/api/v1/assets/transfers/", {"assets": [pk], "to_unit": tree.county_a_agency.pk,
                                                      "reason": "重复"}, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409 and again.json()["error"]["conflicts"][0]["document"] == transfer["number"]
 
     # Before approval: the owner is unchanged; the receiving unit sees the transfer, not the card.
     assert a_api.get(f"/api/v1/assets/{pk}/").json()["owner_unit"] == tree.city_a_agency.pk
@@ -325,8 +326,12 @@ def test_a_card_cannot_be_put_into_two_disposals(tree, users, leaders, asset_flo
     assert a_api.get(f"/api/v1/assets/{pk}/").json()["status"] == AssetStatus.PENDING_DISPOSAL
 
     second = a_api.post("/api/v1/assets/disposals/", body, format="json")
-    assert second.status_code == 400
-    assert errors(second)["assets"] == [f"{first.json()['items'][0]['code']} 当前状态为“待处置”，不能处置。"]
+    assert second.status_code == 409                                   # the card is held by the first
+    code, number = first.json()["items"][0]["code"], first.json()["number"]
+    assert second.json()["error"]["code"] == "conflict"
+    assert second.json()["error"]["fields"]["assets"] == [f"资产 {code} 已在进行中的资产处置 {number} 中，请待其办结后再办理。"]
+    assert second.json()["error"]["conflicts"] == [{"object": code, "object_id": pk, "document": number,
+                                                    "document_type": "资产处置"}]
     assert a_api.get("/api/v1/assets/disposals/").json()["count"] == 1
 
     response = a_api.post("/api/v1/assets/disposals/", {**body, "reason_code": ""}, format="json")

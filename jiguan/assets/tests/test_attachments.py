@@ -270,3 +270,41 @@ def test_api_refuses_bad_files_and_other_scopes(card, users, viewer, api_client_
     assert reader.delete(api_url(card, attachment.pk)).status_code == 403
     assert reader.post(api_url(card), {"file": [upload("x.pdf", PDF)]}, format="multipart").status_code == 403
     assert AssetAttachment.objects.count() == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# A disposed card's attachments are the evidence of its disposal (issue 16, item 7)
+# ---------------------------------------------------------------------------------------------
+
+def test_the_attachments_of_a_disposed_card_can_no_longer_be_deleted(card, users, leaders, asset_flows, client_for,
+                                                                     api_client_for, private_root,
+                                                                     django_capture_on_commit_callbacks):
+    from .conftest import decide
+
+    manager = users["a_assets"]
+    with acting_as(manager):
+        attachment = services.attachment_add(asset=card, file=upload("报废鉴定.pdf", PDF))
+        disposal = services.disposal_create(unit=card.owner_unit, asset_ids=[card.pk], method="scrap",
+                                            reason_code="obsolete", reason="主板损坏，无维修价值", actor=manager)
+    decide(disposal, leaders["leader"], django_capture_on_commit_callbacks)
+    card.refresh_from_db()
+    assert card.status == "disposed"
+    refusal = f"资产 {card.code} 已处置，其照片与附件是处置的凭证，不能删除。"
+
+    client = client_for(manager)
+    delete = reverse("assets:attachment_delete", args=[card.pk, attachment.pk])
+    html = client.get(card.get_absolute_url()).content.decode()
+    assert "报废鉴定.pdf" in html and delete not in html                  # no delete button
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(delete, follow=True)                      # the form posted anyway
+    assert refusal in messages_of(response)
+
+    api = api_client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete(api_url(card, attachment.pk))
+    assert response.status_code == 403
+    assert response.json()["error"] == {"code": "permission_denied", "message": refusal}
+
+    assert list(AssetAttachment.objects.values_list("filename", flat=True)) == ["报废鉴定.pdf"]
+    assert len(stored_files(private_root)) == 1
+    assert not AuditEvent.objects.filter(object_type="assets.assetattachment", action=Action.DELETE).exists()

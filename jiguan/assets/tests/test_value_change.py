@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from jiguan.assets import depreciation, services
 from jiguan.assets.models import AssetEvent, DocStatus, EventKind, ValueChange, period_index
+from jiguan.core import locks
 from jiguan.core.context import acting_as
 from jiguan.workflow.selectors import latest_request
 
@@ -57,7 +58,7 @@ def test_a_rejected_change_leaves_the_card_and_frees_it_for_another(card, users,
     change = request_change(card, users["a_assets"])
     with pytest.raises(ValidationError) as exc:
         request_change(card, users["a_assets"], delta="100.00")
-    assert f"已有进行中的价值调整（{change.number}）" in str(exc.value)
+    assert f"已在进行中的价值调整 {change.number} 中" in str(exc.value)
     decide(change, leaders["leader"], django_capture_on_commit_callbacks, approve=False, comment="发票不全")
     card.refresh_from_db()
     change.refresh_from_db()
@@ -104,10 +105,16 @@ def test_a_flow_with_an_amount_condition_lets_small_changes_through_at_once(card
 
 def test_a_change_approved_after_the_card_was_disposed_of_closes_as_void_and_says_why(
         card, tree, users, leaders, asset_flows, django_capture_on_commit_callbacks, client_for):
-    """The change waits for approval while the card is disposed of (a disposal does not wait for it):
-    approving it then completes the request, leaves the card as it is, and closes the document as
-    未生效 with the reason, on the document and on the card's timeline."""
+    """A disposal waits for an open change (one open document per card). A change and a disposal
+    open at once come from before the object locks (the migration gave the card to the older one):
+    approving the change after the disposal completes the request, leaves the card as it is, and
+    closes the document as 未生效 with the reason, on the document and on the card's timeline."""
     change = request_change(card, users["a_assets"])
+    with acting_as(users["a_assets"]), pytest.raises(ValidationError) as refused:
+        services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                 reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
+    assert f"已在进行中的价值调整 {change.number} 中" in str(refused.value)
+    locks.release(change)  # as a change filed before the locks, beside a disposal
     with acting_as(users["a_assets"]):
         disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
                                             reason_code="obsolete", reason="无法维修", actor=users["a_assets"])

@@ -294,7 +294,7 @@ def test_change_value_adjustment_and_repair(card, users, leaders, asset_flows, c
     assert "正在办理价值调整" in text(client.get(card.get_absolute_url()))
     response = client.post(reverse("assets:asset_value", args=[card.pk]),
                            {"delta": "100.00", "on": "2026-12-01", "reason": "再加装"})
-    assert f"该资产已有进行中的价值调整（{change.number}）" in text(response)
+    assert f"已在进行中的价值调整 {change.number} 中" in text(response)
     decide(change, leaders["leader"], django_capture_on_commit_callbacks)
     card.refresh_from_db()
     change.refresh_from_db()
