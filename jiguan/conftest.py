@@ -1,10 +1,43 @@
-"""Fixtures for every app's tests. Browser fixtures live in jiguan/tests_browser/conftest.py."""
+"""Fixtures and hooks for every app's tests. Browser fixtures live in jiguan/tests_browser/conftest.py.
+
+* ``@pytest.mark.postgres_only``: the test needs PostgreSQL (real concurrent transactions, triggers,
+  a second connection). On SQLite it is skipped with the reason; on PostgreSQL it runs. The one way
+  to mark such a test: never ``skipif(connection.vendor ...)``.
+* ``JIGUAN_FAIL_ON_SKIP=1`` (set by .ci/run's PostgreSQL run): a skipped test fails, so a test
+  that silently stopped running cannot pass unnoticed.
+"""
+
+import os
 
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
 from jiguan.core.testing import build_tree, make_user
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the ``postgres_only`` tests when the suite runs on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason=f"postgres_only: needs PostgreSQL, this run is on {connection.vendor} "
+                                   "(make test-pg runs it)")
+    for item in items:
+        if item.get_closest_marker("postgres_only"):
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With JIGUAN_FAIL_ON_SKIP=1, a skip (a mark, ``pytest.skip()`` in a test or fixture) fails."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and os.environ.get("JIGUAN_FAIL_ON_SKIP") == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and JIGUAN_FAIL_ON_SKIP=1 allows no skip: {reason}"
 
 
 @pytest.fixture

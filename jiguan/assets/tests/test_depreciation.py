@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection  # noqa: F401  (skipif conditions)
 from django.utils import timezone
 
 from jiguan.assets import depreciation, services
@@ -99,7 +98,7 @@ def test_monthly_run_writes_the_ledger_once_and_sums_to_the_value(tree, register
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker connections: PostgreSQL")
+@pytest.mark.postgres_only  # worker connections
 def test_the_run_shares_its_chunks_among_two_connections_and_writes_the_same_ledger(
         tree, register, users, monkeypatch, settings):
     """Outside a transaction the chunks run on two connections at once; the ledger is the one a run
@@ -142,7 +141,7 @@ def test_the_run_shares_its_chunks_among_two_connections_and_writes_the_same_led
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="worker connections: PostgreSQL")
+@pytest.mark.postgres_only  # worker connections
 def test_a_failed_chunk_fails_the_run_and_says_why(tree, register, users, monkeypatch):
     actor = users["a_assets"]
     for _ in range(5):

@@ -1,18 +1,16 @@
 """The lifecycle services: issue/return, change with handover, transfer, disposal, configuration."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from jiguan.assets import services
 from jiguan.assets.models import Asset, AssetEvent, AssetStatus, DisposalItem, DocStatus, EventKind
 from jiguan.audit.models import AuditEvent
 from jiguan.core.context import acting_as
-from jiguan.core.testing import make_user
+from jiguan.core.testing import make_user, run_at_once
 from jiguan.workflow import services as workflow
 from jiguan.workflow.models import ApprovalRequest
 from jiguan.workflow.selectors import latest_request
@@ -166,33 +164,32 @@ def test_two_approvals_of_one_disposal_one_disposal_one_refusal(card, tree, user
     assert AssetEvent.objects.filter(asset=card, kind=EventKind.DISPOSAL).count() == 1
 
 
+STALE = "该申请已被他人处理或已变化，请刷新后查看最新状态。"
+
+
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions: PostgreSQL")
+@pytest.mark.postgres_only  # real concurrent transactions
 def test_two_approvers_at_the_same_moment_dispose_once(tree, register, users, leaders, asset_flows):
     card = register(tree.city_a_agency, actor=users["a_assets"])
     with acting_as(users["a_assets"]):
         disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
                                             reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
     pk = latest_request(disposal).pk
-    barrier = threading.Barrier(2)
-    results = {}
+    # Both leaders' screens were loaded while the request was pending.
+    screens = {name: ApprovalRequest.objects.get(pk=pk) for name in ("leader", "leader2")}
 
     def approve(name):
-        try:
-            request = ApprovalRequest.objects.get(pk=pk)
-            barrier.wait(timeout=10)
+        def call():
             with acting_as(leaders[name], channel="web"):
-                workflow.request_approve(request=request, actor=leaders[name])
-            results[name] = "ok"
-        except workflow.StaleRequest as exc:
-            results[name] = exc.message
-        finally:
-            connection.close()
+                workflow.request_approve(request=screens[name], actor=leaders[name])
+            return "ok"
+        return call
 
-    threads = [threading.Thread(target=approve, args=(n,)) for n in ("leader", "leader2")]
-    [t.start() for t in threads]
-    [t.join(timeout=30) for t in threads]
-    assert sorted(results.values()) == sorted(["ok", workflow.StaleRequest.message])
+    outcomes = run_at_once(approve("leader"), approve("leader2"))
+    assert outcomes.count("ok") == 1, outcomes
+    (loser,) = [o for o in outcomes if o != "ok"]
+    assert type(loser) is workflow.StaleRequest, repr(loser)
+    assert str(loser.message) == STALE
     card.refresh_from_db()
     assert card.status == AssetStatus.DISPOSED
     assert AssetEvent.objects.filter(asset=card, kind=EventKind.DISPOSAL).count() == 1
@@ -200,29 +197,28 @@ def test_two_approvers_at_the_same_moment_dispose_once(tree, register, users, le
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions: PostgreSQL")
+@pytest.mark.postgres_only  # real concurrent transactions
 def test_two_disposal_requests_for_one_card_at_once(tree, register, users, asset_flows):
     card = register(tree.city_a_agency, actor=users["a_assets"])
-    barrier = threading.Barrier(2)
-    results = []
 
     def dispose(n):
-        try:
-            barrier.wait(timeout=10)
+        def call():
             with acting_as(users["a_assets"]):
-                services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
-                                         reason_code="obsolete", reason=f"第{n}次", actor=users["a_assets"])
-            results.append("ok")
-        except ValidationError as exc:
-            results.append(" ".join(exc.messages))
-        finally:
-            connection.close()
+                return services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                                reason_code="obsolete", reason=f"第{n}次", actor=users["a_assets"])
+        return call
 
-    threads = [threading.Thread(target=dispose, args=(n,)) for n in (1, 2)]
-    [t.start() for t in threads]
-    [t.join(timeout=30) for t in threads]
-    assert results.count("ok") == 1
+    outcomes = run_at_once(dispose(1), dispose(2))
+    winners = [o for o in outcomes if not isinstance(o, BaseException)]
+    losers = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    (winner,), (loser,) = winners, losers
+    # The loser waited for the winner's lock and is told which open document holds the card.
+    assert isinstance(loser, ValidationError), repr(loser)
+    assert loser.message_dict == {"assets": [f"资产 {card.code} 已在进行中的资产处置 {winner.number} 中，请待其办结后再办理。"]}
     assert DisposalItem.objects.filter(asset=card).count() == 1
+    card.refresh_from_db()
+    assert card.status == AssetStatus.PENDING_DISPOSAL
 
 
 def test_configuration_over_the_cap_is_flagged_and_idle_computers_come_first(tree, register, users, asset_flows):

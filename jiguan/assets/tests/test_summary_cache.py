@@ -27,7 +27,7 @@ from jiguan.core.context import acting_as
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="triggers: PostgreSQL"),
+    pytest.mark.postgres_only,  # statement triggers
 ]
 
 TODAY = timezone.localdate()

@@ -22,7 +22,6 @@ from jiguan.org import services
 from jiguan.org.models import OrgKind, OrgUnit, Role, RoleAssignment
 
 PASSWORD = settings.JIGUAN_DEMO_PASSWORD
-on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
 
 
 def last_id() -> int:
@@ -356,8 +355,7 @@ def test_chain_continues_correctly_after_verification(users, tree):
 # PostgreSQL: the database itself refuses UPDATE and DELETE ---------------------------------------
 
 
-@on_postgres
-@pytest.mark.postgres
+@pytest.mark.postgres_only  # the trigger exists on PostgreSQL only
 @pytest.mark.parametrize("sql", [
     "UPDATE audit_auditevent SET message = 'x' WHERE id = 1",
     "UPDATE audit_auditevent SET after = NULL",
@@ -372,8 +370,7 @@ def test_trigger_refuses_raw_update_and_delete(users, sql):
     assert run_verify()[0] == 0
 
 
-@on_postgres
-@pytest.mark.postgres
+@pytest.mark.postgres_only  # the trigger exists on PostgreSQL only
 def test_trigger_refuses_orm_update_and_delete(users):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(id=1).update(message="x")
@@ -382,8 +379,7 @@ def test_trigger_refuses_orm_update_and_delete(users):
     assert AuditEvent.objects.filter(id=1).exists()
 
 
-@on_postgres
-@pytest.mark.postgres
+@pytest.mark.postgres_only  # the trigger exists on PostgreSQL only
 def test_tampering_with_the_trigger_disabled_is_named_by_audit_verify(users):
     target = AuditEvent.objects.count() // 2
     with connection.cursor() as cursor:
@@ -511,9 +507,7 @@ def test_bad_filter_value_is_a_400_in_the_api(users, api_client_for):
 # Concurrency -----------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="in-memory SQLite test databases serialise writers; PostgreSQL is the concurrent case")
-@pytest.mark.postgres
+@pytest.mark.postgres_only  # in-memory SQLite test databases serialise writers
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_leave_an_intact_chain():
     threads_n, per_thread = 4, 50

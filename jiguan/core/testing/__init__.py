@@ -3,9 +3,13 @@ fixtures in ``jiguan/conftest.py``; apps add their own builders in ``<app>/tests
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from jiguan.core.context import acting_as
@@ -75,3 +79,34 @@ def make_user(username: str, unit, roles=(), password: str = PASSWORD, **fields)
     user.refresh_from_db()
     user.clear_permission_cache()
     return user
+
+
+def run_at_once(*calls: Callable[[], object], timeout: float = 30.0) -> list:
+    """Run each of ``calls`` in its own thread, released together by a barrier, as concurrent requests
+    would (each thread has its own database connection, closed at its end). Returns, in the order of
+    ``calls``, what each returned or the exception it raised: the test asserts the winners' results
+    and the losers' errors (type and message). Fails the test when a thread is still running after
+    ``timeout`` seconds (a deadlock, a lock wait that never ends). Needs ``transaction=True`` tests
+    on PostgreSQL (``postgres_only``)."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            outcomes[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - the test judges it
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call), name=f"at-once-{i}", daemon=True)
+               for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    alive = [thread.name for thread in threads if thread.is_alive()]
+    assert not alive, f"still running after {timeout:g} s (deadlock or endless lock wait): {alive}"
+    return outcomes

@@ -23,19 +23,39 @@ def test_notifications_are_personal_and_marked_read_on_open(users, client_for, a
     assert api_client_for(a).get("/api/v1/notifications/", {"unread": "true"}).json()["count"] == 0
 
 
-def test_rolled_back_transaction_sends_nothing(users, django_capture_on_commit_callbacks):
+def test_rolled_back_transaction_sends_nothing(users, settings, django_capture_on_commit_callbacks):
     from django.db import transaction
 
+    from jiguan.notifications import senders
+
     sent = []
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        try:
+
+    class Gateway(senders.Sender):
+        def send(self, notification):
+            sent.append((notification.recipient_id, notification.title))
+
+    senders.TestGateway = Gateway
+    settings.JIGUAN_NOTIFICATION_SENDERS = ["jiguan.notifications.senders.TestGateway"]
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            try:
+                with transaction.atomic():
+                    notify(recipients=[users["staff"]], title="不会发出", url="/")
+                    raise RuntimeError("rollback")
+            except RuntimeError:
+                pass
+        assert callbacks == [] and sent == []
+        assert not Notification.objects.filter(title="不会发出").exists()
+
+        # The same notification in a transaction that commits reaches the gateway: the check above
+        # watches a sender that works.
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with transaction.atomic():
-                notify(recipients=[users["staff"]], title="不会发出", url="/")
-                raise RuntimeError("rollback")
-        except RuntimeError:
-            pass
-    assert callbacks == [] and sent == []
-    assert not Notification.objects.filter(title="不会发出").exists()
+                notify(recipients=[users["staff"]], title="会发出", url="/")
+        assert len(callbacks) == 1 and sent == [(users["staff"].pk, "会发出")]
+        assert Notification.objects.filter(recipient=users["staff"], title="会发出").count() == 1
+    finally:
+        del senders.TestGateway
 
 
 def test_senders_receive_each_notification_after_commit(users, settings, django_capture_on_commit_callbacks):

@@ -92,19 +92,13 @@ def assert_one_approval(cr, outcomes):
     assert sorted(versions.values_list("version", "effective_to")) == [(1, date(2027, 1, 1)), (2, None)]
 
 
-def postgres_only(test):
-    skip = pytest.mark.skipif(connection.vendor != "postgresql",
-                              reason="SQLite serialises writers; the conditional update is tested above")
-    return pytest.mark.postgres(skip(test))
-
-
 def approve_committed(pk, approver):
     """One approver's decision as a web request makes it: its own transaction, then the outcome."""
     with acting_as(approver, channel="web"):
         workflow.request_approve(request=ApprovalRequest.objects.get(pk=pk), actor=approver)
 
 
-@postgres_only
+@pytest.mark.postgres_only  # SQLite serialises writers; the conditional update is tested above
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_the_same_moment_on_postgresql():
     cr, approvers = race_setup()
@@ -132,7 +126,7 @@ def test_two_approvers_at_the_same_moment_on_postgresql():
     assert_one_approval(cr, outcomes)
 
 
-@postgres_only
+@pytest.mark.postgres_only  # SQLite serialises writers; the conditional update is tested above
 @pytest.mark.django_db(transaction=True)
 def test_the_second_approver_waits_for_the_first_and_then_gets_409_on_postgresql():
     """Deterministic interleaving: the first approval holds its transaction open; the second one,

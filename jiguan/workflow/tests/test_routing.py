@@ -1,12 +1,10 @@
 """Acceptance 1–3 of approval flows: routing by amount, one winner per step, only eligible approvers."""
 
-import threading
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from jiguan.audit.models import AuditEvent
+from jiguan.core.testing import run_at_once
 from jiguan.workflow import services
 from jiguan.workflow.models import ActionKind, ApprovalRequest, RequestStatus
 from jiguan.workflow.tests.conftest import OUTCOMES
@@ -106,28 +104,24 @@ def test_two_leaders_approving_same_step_sequentially_with_same_version(start_pu
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions: PostgreSQL")
+@pytest.mark.postgres_only  # real concurrent transactions
 def test_two_approvers_at_once_exactly_one_succeeds(start_purchase, people):
     req = start_purchase(300000)
     before = AuditEvent.objects.filter(message__startswith="同意").count()
-    barrier = threading.Barrier(2)
-    results = {}
+    # Both approvers' screens were loaded before either decided.
+    screens = {name: ApprovalRequest.objects.get(pk=req.pk) for name in ("leader", "leader2")}
 
     def approve(name):
-        try:
-            request = ApprovalRequest.objects.get(pk=req.pk)
-            barrier.wait()
-            services.request_approve(request=request, actor=people[name], comment=name)
-            results[name] = "ok"
-        except services.StaleRequest as exc:
-            results[name] = exc.message
-        finally:
-            connection.close()
+        def call():
+            services.request_approve(request=screens[name], actor=people[name], comment=name)
+            return "ok"
+        return call
 
-    threads = [threading.Thread(target=approve, args=(n,)) for n in ("leader", "leader2")]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert sorted(results.values()) == sorted(["ok", services.StaleRequest.message])
+    outcomes = run_at_once(approve("leader"), approve("leader2"))
+    assert outcomes.count("ok") == 1, outcomes
+    (loser,) = [o for o in outcomes if o != "ok"]
+    assert type(loser) is services.StaleRequest, repr(loser)
+    assert str(loser.message) == "该申请已被他人处理或已变化，请刷新后查看最新状态。"
     assert AuditEvent.objects.filter(message__startswith="同意").count() == before + 1
     assert req.actions.filter(kind=ActionKind.APPROVE).count() == 1
 
