@@ -404,7 +404,7 @@ def test_superuser_with_a_business_role_gets_only_that_role(tree, client_for):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="real concurrent transactions: PostgreSQL")
+@pytest.mark.postgres_only  # real concurrent transactions
 def test_two_concurrent_grants_cannot_give_one_user_two_duties(users, tree):
     """While one grant of 系统管理员 is still open, a second grant of 安全管理员 to the same person
     through the API waits for it, then is refused with the separation message."""
