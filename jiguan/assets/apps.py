@@ -34,16 +34,20 @@ class AssetsConfig(AppConfig):
         amount = {"amount": _("金额（元）")}
         registry.register(registry.BusinessType(
             code="assets.purchase", label=_("资产配置申请"), model="assets.ConfigurationRequest",
-            on_outcome="jiguan.assets.services.configuration_outcome", fields=amount))
+            on_outcome="jiguan.assets.services.configuration_outcome", fields=amount,
+            business_unit="unit", draft="jiguan.assets.approvals.configuration_draft"))
         registry.register(registry.BusinessType(
             code="assets.transfer", label=_("资产调拨"), model="assets.Transfer",
-            on_outcome="jiguan.assets.services.transfer_outcome", fields={"amount": _("原值合计（元）")}))
+            on_outcome="jiguan.assets.services.transfer_outcome", fields={"amount": _("原值合计（元）")},
+            business_unit="from_unit", counterparty_unit="to_unit", draft="jiguan.assets.approvals.transfer_draft"))
         registry.register(registry.BusinessType(
             code="assets.disposal", label=_("资产处置"), model="assets.Disposal",
-            on_outcome="jiguan.assets.services.disposal_outcome", fields={"amount": _("原值合计（元）")}))
+            on_outcome="jiguan.assets.services.disposal_outcome", fields={"amount": _("原值合计（元）")},
+            business_unit="unit", draft="jiguan.assets.approvals.disposal_draft"))
         registry.register(registry.BusinessType(
             code="assets.value_change", label=_("资产价值调整"), model="assets.ValueChange",
-            on_outcome="jiguan.assets.services.value_change_outcome", fields={"amount": _("调整金额（绝对值，元）")}))
+            on_outcome="jiguan.assets.services.value_change_outcome", fields={"amount": _("调整金额（绝对值，元）")},
+            business_unit="asset__owner_unit", draft="jiguan.assets.approvals.value_change_draft"))
 
         menu.register("assets", _("资产管理"), "box-seam", [
             menu.MenuItem(_("资产卡片"), "assets:asset_list", "assets.view_asset", "card-list"),

@@ -829,7 +829,7 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
                    document=transfer.number, data={"transfer": transfer.pk}) for c in cards])
     if submit:
         workflow.request_start(
-            business_type=TRANSFER, obj=transfer, applicant=actor, counterparty_unit=to_unit,
+            business_type=TRANSFER, obj=transfer, applicant=actor,
             title=_("资产调拨 %(no)s：%(from)s → %(to)s，%(n)s 项") % {
                 "no": transfer.number, "from": from_unit.name, "to": to_unit.name, "n": len(cards)},
             values={"amount": str(transfer.total_value)})

@@ -481,6 +481,11 @@ class AssetValueAdjustView(AssetActionView):
                          "调整后的净值按剩余折旧月数重新分摊。")
     success_message = gettext_lazy("价值调整申请已提交。")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(route_business_type=services.VALUE_CHANGE, route_vals=f'{{"asset": {self.get_object().pk}}}')
+        return context
+
     def perform(self, form):
         data = form.cleaned_data
         self.change = services.value_change_create(asset=self.get_object(), delta=data["delta"], on=data["on"],
@@ -545,6 +550,7 @@ class CardPickerMixin:
 
     unit_field = "from_unit"
     cards_permission = ""
+    route_business_type = ""
     candidate_statuses = MOVABLE_STATUSES
     candidate_limit = 20
 
@@ -596,6 +602,7 @@ class CardPickerMixin:
             "query": self.request.GET.get("q", ""),
             "candidates": self.candidates(self.request.GET) if not form.is_bound else [],
             "unit_field": form[self.unit_field],
+            "route_business_type": self.route_business_type,  # the approval route before 提交审批
         })
         return context
 
@@ -620,6 +627,7 @@ class TransferCreateView(CardPickerMixin, ObjectFormView):
     template_name = "assets/document_form.html"
     unit_field = "from_unit"
     cards_permission = "assets.add_transfer"
+    route_business_type = services.TRANSFER
     candidate_statuses = (AssetStatus.IDLE, AssetStatus.IN_USE)
     success_message = gettext_lazy("调拨申请已提交审批。")
     breadcrumbs = [(TRANSFERS, "assets:transfer_list"), (gettext_lazy("申请调拨"), None)]
@@ -698,6 +706,7 @@ class DisposalCreateView(CardPickerMixin, ObjectFormView):
     template_name = "assets/document_form.html"
     unit_field = "unit"
     cards_permission = "assets.add_disposal"
+    route_business_type = services.DISPOSAL
     success_message = gettext_lazy("处置申请已提交审批。")
     breadcrumbs = [(DISPOSALS, "assets:disposal_list"), (gettext_lazy("申请处置"), None)]
 
@@ -858,6 +867,7 @@ class ConfigurationCreateView(ObjectFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(self.check_context(context["form"]))
+        context["route_business_type"] = services.PURCHASE  # the approval route before 提交审批
         return context
 
     def perform(self, form):

@@ -82,6 +82,39 @@ DEMO_USERS = [
      [("finance_approver", ("福建省", "福州市", "福州市财政局"), False)]),
 ]
 
+# Every unit a demo flow can route to has its approvers, so every flow the demo shows can finish
+# (tested in jiguan/assets/tests/test_demo_flows.py): a leader (单位负责人) for each agency and
+# institution that owns cards (a leader's grant covers the units below, e.g. 公物仓管理中心), the
+# offices administration (机关事务) of each level and the finance departments (财政) the flows name.
+FZ, MH = FUZHOU, (*FUZHOU, "闽侯县")
+XM, TA = XIAMEN, (*XIAMEN, "同安区")
+PROV_OA, PROV_FIN = (*PROVINCE, "福建省机关事务管理局"), (*PROVINCE, "福建省财政厅")
+DEMO_USERS += [
+    ("prov_leader", "郭局长（省机关事务局）", PROV_OA, [("unit_leader", PROV_OA, True)]),
+    ("provfin_leader", "黄厅长（省财政厅）", PROV_FIN, [("unit_leader", PROV_FIN, True)]),
+    ("fzoa_leader", "张局长（福州市机关事务局）", (*FZ, "福州市机关事务管理局"),
+     [("unit_leader", (*FZ, "福州市机关事务管理局"), True)]),
+    ("fzfin_leader", "陈局长（福州市财政局）", (*FZ, "福州市财政局"), [("unit_leader", (*FZ, "福州市财政局"), True)]),
+    ("mhoa_leader", "李主任（闽侯县机关事务服务中心）", (*MH, "闽侯县机关事务服务中心"),
+     [("unit_leader", (*MH, "闽侯县机关事务服务中心"), True)]),
+    ("xmoa_leader", "吴局长（厦门市机关事务局）", (*XM, "厦门市机关事务管理局"),
+     [("unit_leader", (*XM, "厦门市机关事务管理局"), True)]),
+    ("xmhealth_leader", "许主任（厦门市卫生健康委员会）", (*XM, "厦门市卫生健康委员会"),
+     [("unit_leader", (*XM, "厦门市卫生健康委员会"), True)]),
+    ("taoa_leader", "蔡主任（同安区机关事务管理中心）", (*TA, "同安区机关事务管理中心"),
+     [("unit_leader", (*TA, "同安区机关事务管理中心"), True)]),
+    ("taedu_leader", "叶局长（同安区教育局）", (*TA, "同安区教育局"), [("unit_leader", (*TA, "同安区教育局"), True)]),
+    ("prov_offices", "方审批（省机关事务局）", PROV_OA, [("offices_approver", PROV_OA, False)]),
+    ("mh_offices", "谢审批（闽侯县机关事务服务中心）", (*MH, "闽侯县机关事务服务中心"),
+     [("offices_approver", (*MH, "闽侯县机关事务服务中心"), False)]),
+    ("xm_offices", "杨审批（厦门市机关事务局）", (*XM, "厦门市机关事务管理局"),
+     [("offices_approver", (*XM, "厦门市机关事务管理局"), False)]),
+    ("ta_offices", "苏审批（同安区机关事务管理中心）", (*TA, "同安区机关事务管理中心"),
+     [("offices_approver", (*TA, "同安区机关事务管理中心"), False)]),
+    ("prov_finance", "钱审核（省财政厅）", PROV_FIN, [("finance_approver", PROV_FIN, False)]),
+    ("mh_finance", "潘审核（闽侯县财政局）", (*MH, "闽侯县财政局"), [("finance_approver", (*MH, "闽侯县财政局"), False)]),
+]
+
 
 def _ensure(name, short, kind, region, parent, serial):
     unit = OrgUnit.objects.filter(parent=parent, name=name).first()

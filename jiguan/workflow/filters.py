@@ -15,7 +15,7 @@ class RequestFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("标题"), field_name="title", lookup_expr="icontains")
     status = django_filters.MultipleChoiceFilter(label=_("状态"), choices=RequestStatus.choices)
     business_type = django_filters.ChoiceFilter(label=_("业务类型"), choices=business_type_choices)
-    unit = SubtreeFilter(label=_("申请单位（含下级）"), field_name="applicant_unit__path")
+    unit = SubtreeFilter(label=_("业务单位（含下级）"), field_name="business_unit__path")
 
     class Meta:
         model = ApprovalRequest

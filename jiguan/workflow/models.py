@@ -165,9 +165,13 @@ class ApprovalRequestManager(ScopedManager.from_queryset(ApprovalRequestQuerySet
 class ApprovalRequest(TimeStampedModel):
     """One request for approval of one business object. ``version`` increases with every transition:
     a decision is a conditional UPDATE on (status, version), so two approvers acting on the same step
-    at once cannot both succeed."""
+    at once cannot both succeed.
 
-    scope_path = "applicant_unit__path"
+    The request belongs to its ``business_unit`` (the unit whose business it is: the 调出单位 of a
+    transfer, the owner of a card), declared by its business type; its flow and every step are
+    resolved from that unit, whoever files it. The applicant's own unit is recorded beside it."""
+
+    scope_path = "business_unit__path"
 
     business_type = models.CharField(_("业务类型"), max_length=60, db_index=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
@@ -175,8 +179,10 @@ class ApprovalRequest(TimeStampedModel):
     title = models.CharField(_("标题"), max_length=200)
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                   related_name="approval_requests")
-    applicant_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("申请单位"), on_delete=models.PROTECT,
+    applicant_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("申请人单位"), on_delete=models.PROTECT,
                                        related_name="approval_requests")
+    business_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("业务单位"), on_delete=models.PROTECT,
+                                      related_name="+")
     counterparty_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("对方单位"), null=True, blank=True,
                                           on_delete=models.PROTECT, related_name="+")
     values = models.JSONField(_("审批条件数据"), default=dict, blank=True)
@@ -195,6 +201,10 @@ class ApprovalRequest(TimeStampedModel):
     decided_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     outcome_applied_at = models.DateTimeField(_("业务处理时间"), null=True, blank=True)
     outcome_error = models.TextField(_("业务处理错误"), blank=True)
+    # Why a pending request cannot move on (a step nobody may approve), found when an approval fails
+    # to route on and by the periodic sweep; cleared when the route can finish again.
+    stuck_reason = models.CharField(_("无法继续的原因"), max_length=500, blank=True)
+    stuck_at = models.DateTimeField(_("发现无法继续的时间"), null=True, blank=True)
 
     objects = ApprovalRequestManager()
 
@@ -207,6 +217,7 @@ class ApprovalRequest(TimeStampedModel):
             models.Index(fields=["status", "approver_unit", "current_step"], name="workflow_request_todo"),
             models.Index(fields=["applicant", "-id"], name="workflow_request_mine"),
             models.Index(fields=["assignee", "status"], name="workflow_request_assignee"),
+            models.Index(fields=["business_unit", "-id"], name="workflow_request_unit"),
         ]
 
     def __str__(self) -> str:
@@ -245,7 +256,7 @@ class ActionKind(models.TextChoices):
 class ApprovalAction(models.Model):
     """The timeline of a request: every action with its actor, comment and time."""
 
-    scope_path = "request__applicant_unit__path"
+    scope_path = "request__business_unit__path"
 
     request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="actions")
     step = models.ForeignKey(FlowStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -267,3 +278,32 @@ class ApprovalAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.step_name}"
+
+
+class OutcomeOutbox(models.Model):
+    """The outcome of a decided request, written in the deciding transaction, so it is never lost:
+    a task applies it after commit (with retries), the periodic sweep (``manage.py workflow_sweep``,
+    Celery beat) applies what is still pending, and whoever may retry can retry it from the page or
+    the API. One row per request; ``applied_at`` is set in the transaction of the business hook."""
+
+    scope_path = "request__business_unit__path"
+
+    request = models.OneToOneField(ApprovalRequest, on_delete=models.CASCADE, related_name="outbox")
+    outcome = models.CharField(_("审批结果"), max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("决定人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("执行次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次执行时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    applied_at = models.DateTimeField(_("执行完成时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("审批结果待办")
+        verbose_name_plural = _("审批结果待办")
+        indexes = [models.Index(fields=["applied_at", "next_attempt_at"], name="workflow_outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.outcome}"

@@ -23,10 +23,12 @@ def applying_unit(unit: OrgUnit) -> OrgUnit:
     return chain.order_by("-depth").first() or unit
 
 
-def approver_unit(step: FlowStep, applicant_unit: OrgUnit, counterparty_unit: OrgUnit | None = None) -> OrgUnit | None:
-    """The unit whose holders of ``step.approver_role`` decide this step for ``applicant_unit``
-    (and, for business with two units, ``counterparty_unit``: the receiving unit of a transfer)."""
-    base = applying_unit(applicant_unit)
+def approver_unit(step: FlowStep, business_unit: OrgUnit, counterparty_unit: OrgUnit | None = None) -> OrgUnit | None:
+    """The unit whose holders of ``step.approver_role`` decide this step for a request of
+    ``business_unit`` (the unit whose business it is, declared by the business type: the 调出单位 of
+    a transfer, whoever files it) and, for business with two units, ``counterparty_unit`` (the
+    receiving unit of a transfer)."""
+    base = applying_unit(business_unit)
     if step.relation == ApproverRelation.SAME_UNIT:
         return base
     if step.relation == ApproverRelation.COUNTERPARTY_UNIT:
@@ -59,8 +61,23 @@ def eligible_q(role_id: int, unit: OrgUnit) -> Q:
                                  Q(unit__path__in=path_prefixes(unit.path), include_descendants=True))
 
 
-def eligible_approvers(step: FlowStep, unit: OrgUnit):
+def eligible_approvers(step: FlowStep, unit: OrgUnit, exclude=None):
+    """Active holders of the step's role over ``unit``; ``exclude``: a user who may not decide (the
+    applicant never approves their own request)."""
     user_ids = RoleAssignment.objects.filter(eligible_q(step.approver_role_id, unit)).values("user_id")
+    users = User.objects.filter(pk__in=user_ids, is_active=True).order_by("username")
+    return users.exclude(pk=exclude.pk) if exclude is not None else users
+
+
+def administrators(unit: OrgUnit):
+    """The unit's system administrators (系统管理员 over it, at it or above it with its subtree): told
+    when a request of the unit cannot move on."""
+    from jiguan.org.models import Role
+
+    role = Role.objects.filter(code="system_admin").first()
+    if role is None:
+        return User.objects.none()
+    user_ids = RoleAssignment.objects.filter(eligible_q(role.pk, unit)).values("user_id")
     return User.objects.filter(pk__in=user_ids, is_active=True).order_by("username")
 
 

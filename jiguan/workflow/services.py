@@ -9,11 +9,13 @@ is recorded on the request's timeline and in the audit log; notifications go out
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +25,7 @@ from jiguan.core.context import acting_as
 from jiguan.notifications.services import notify
 
 from . import registry, routing
-from .models import ActionKind, ApprovalAction, ApprovalRequest, Flow, FlowStep, RequestStatus
+from .models import ActionKind, ApprovalAction, ApprovalRequest, Flow, FlowStep, OutcomeOutbox, RequestStatus
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +42,50 @@ class Outcome:
     WITHDRAWN = "withdrawn"
 
 
+class RouteIncomplete(ValidationError):
+    """A step that applies has nobody who may approve it: the request cannot finish. Raised at
+    submission (nothing is submitted) and when an approval cannot route on (the request is marked
+    stuck and its applicant and the unit's administrators are told)."""
+
+    def __init__(self, message: str):
+        super().__init__({"approval_route": [message]}, code="route_incomplete")
+        self.reason = message
+
+
 @dataclass(frozen=True)
 class Route:
     step: FlowStep
     unit: object  # OrgUnit
 
 
-# Flows -----------------------------------------------------------------------------------------
+@dataclass
+class RouteRow:
+    """One step of a previewed route: whether it applies, its approver unit and named approvers."""
+
+    step: FlowStep
+    applies: bool
+    unit: object = None  # OrgUnit
+    approvers: list = field(default_factory=list)
+    skip_reason: str = ""
+    problem: str = ""
+
+
+@dataclass
+class RoutePlan:
+    """The whole route a request would take (or still has to take), step by step."""
+
+    flow: Flow | None
+    business_unit: object
+    counterparty_unit: object = None
+    rows: list[RouteRow] = field(default_factory=list)
+    problem: str = ""  # the first reason the route cannot finish; "" when it can
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+# Flows and routes ------------------------------------------------------------------------------
 
 
 def flow_for(business_type: str, unit) -> Flow | None:
@@ -56,20 +95,73 @@ def flow_for(business_type: str, unit) -> Flow | None:
             .select_related("unit").order_by("-unit__depth").first())
 
 
-def route_preview(flow: Flow, applicant_unit, values: dict, counterparty_unit=None) -> list[dict]:
+def no_flow_message(business_type: str) -> str:
+    try:
+        label = registry.get(business_type).label
+    except LookupError:
+        label = business_type
+    return _("本单位尚未配置“%(type)s”的审批流程，请联系系统管理员。") % {"type": label}
+
+
+def no_approver_message(step: FlowStep, unit) -> str:
+    return _("步骤“%(step)s”找不到审批人（角色：%(role)s，单位：%(unit)s），"
+             "请联系系统管理员检查审批流程配置或角色授权。") % {
+        "step": step.name, "role": step.approver_role.name, "unit": unit or _("未找到")}
+
+
+def _skip_reason(step: FlowStep) -> str:
+    return (_("不满足条件 %(c)s，自动跳过") % {"c": step.condition_text()} if step.condition_field
+            else _("双方同一上级，自动跳过"))
+
+
+def route_plan(*, business_type: str, business_unit, values: dict | None = None, counterparty_unit=None,
+               applicant=None, flow: Flow | None = None, after_order: int = 0) -> RoutePlan:
+    """Every step after ``after_order`` of the flow that a request of ``business_unit`` goes through:
+    whether it applies (conditions on these values), where it is approved and by whom (never the
+    applicant). The submit check, the preview before 提交审批 and the stuck sweep all use it."""
+    flow = flow or flow_for(business_type, business_unit)
+    plan = RoutePlan(flow=flow, business_unit=business_unit, counterparty_unit=counterparty_unit)
+    if flow is None:
+        plan.problem = no_flow_message(business_type)
+        return plan
+    data = _with_units(values or {}, business_unit, counterparty_unit)
+    steps = flow.steps.filter(order__gt=after_order).select_related("approver_role", "fixed_unit").order_by("order")
+    for step in steps:
+        if not step.applies(data):
+            plan.rows.append(RouteRow(step=step, applies=False, skip_reason=_skip_reason(step)))
+            continue
+        unit = routing.approver_unit(step, business_unit, counterparty_unit)
+        approvers = list(routing.eligible_approvers(step, unit, exclude=applicant)) if unit else []
+        row = RouteRow(step=step, applies=True, unit=unit, approvers=approvers)
+        if not approvers:
+            row.problem = no_approver_message(step, unit)
+            plan.problem = plan.problem or row.problem
+        plan.rows.append(row)
+    return plan
+
+
+def units_of(business_type: str, obj, applicant) -> tuple:
+    """(business unit, counterparty unit) of ``obj`` as its business type declares them; the
+    applicant's unit when the type declares none."""
+    btype = registry.get(business_type)
+    return btype.unit_of(obj) or applicant.unit, btype.unit_of(obj, "counterparty")
+
+
+def route_plan_for(*, business_type: str, obj, applicant, values: dict | None = None) -> RoutePlan:
+    """The route of a request for ``obj`` (saved or not yet: the preview before 提交审批)."""
+    unit, counterparty = units_of(business_type, obj, applicant)
+    return route_plan(business_type=business_type, business_unit=unit, counterparty_unit=counterparty,
+                      values=values, applicant=applicant)
+
+
+def route_preview(flow: Flow, business_unit, values: dict, counterparty_unit=None) -> list[RouteRow]:
     """Every step with whether it applies and who would approve (for the flow page's 试算)."""
-    values = _with_units(values, applicant_unit, counterparty_unit)
-    rows = []
-    for step in flow.steps.select_related("approver_role", "fixed_unit").order_by("order"):
-        applies = step.applies(values)
-        unit = routing.approver_unit(step, applicant_unit, counterparty_unit) if applies else None
-        rows.append({"step": step, "applies": applies, "unit": unit,
-                     "approvers": list(routing.eligible_approvers(step, unit)) if unit else []})
-    return rows
+    return route_plan(business_type=flow.business_type, business_unit=business_unit, values=values,
+                      counterparty_unit=counterparty_unit, flow=flow).rows
 
 
-def _with_units(values: dict, applicant_unit, counterparty_unit) -> dict:
-    base = routing.applying_unit(applicant_unit)
+def _with_units(values: dict, business_unit, counterparty_unit) -> dict:
+    base = routing.applying_unit(business_unit)
     data = dict(values)
     data["unit_parent_id"] = base.parent_id
     if counterparty_unit is not None:
@@ -77,21 +169,18 @@ def _with_units(values: dict, applicant_unit, counterparty_unit) -> dict:
     return data
 
 
-def _next_route(request: ApprovalRequest, after_order: int, actor) -> Route | None:
+def _next_route(request: ApprovalRequest, after_order: int) -> Route | None:
     """The next step that applies after ``after_order``; steps that do not apply are recorded as
-    skipped. A step that applies but has nobody to approve it is an error the applicant must see."""
+    skipped. A step that applies but has nobody to approve it raises ``RouteIncomplete``."""
     steps = request.flow.steps.filter(order__gt=after_order).select_related("approver_role").order_by("order")
     for step in steps:
         if not step.applies(request.values):
             ApprovalAction.objects.create(request=request, step=step, step_name=step.name, kind=ActionKind.SKIP,
-                                          comment=_("不满足条件 %(c)s，自动跳过") % {"c": step.condition_text()}
-                                          if step.condition_field else _("双方同一上级，自动跳过"))
+                                          comment=_skip_reason(step))
             continue
-        unit = routing.approver_unit(step, request.applicant_unit, request.counterparty_unit)
-        if unit is None or not routing.eligible_approvers(step, unit).exists():
-            raise ValidationError(_("步骤“%(step)s”找不到审批人（角色：%(role)s，单位：%(unit)s），"
-                                    "请联系系统管理员检查审批流程配置或角色授权。") % {
-                "step": step.name, "role": step.approver_role.name, "unit": unit or _("未找到")})
+        unit = routing.approver_unit(step, request.business_unit, request.counterparty_unit)
+        if unit is None or not routing.eligible_approvers(step, unit, exclude=request.applicant).exists():
+            raise RouteIncomplete(no_approver_message(step, unit))
         return Route(step, unit)
     return None
 
@@ -101,9 +190,11 @@ def _next_route(request: ApprovalRequest, after_order: int, actor) -> Route | No
 
 @transaction.atomic
 def request_start(*, business_type: str, obj, applicant, title: str, values: dict | None = None,
-                  counterparty_unit=None, submit: bool = True) -> ApprovalRequest:
+                  submit: bool = True) -> ApprovalRequest:
     """Attach a request to ``obj`` and (by default) submit it. ``values`` are the figures flow
-    conditions test (e.g. {"amount": "600000.00"}); they are frozen at submission."""
+    conditions test (e.g. {"amount": "600000.00"}); they are frozen at submission. The request
+    belongs to the business unit the business type declares for ``obj`` (``BusinessType.business_unit``,
+    else the applicant's unit), with its counterparty unit if it has one."""
     btype = registry.get(business_type)
     if obj._meta.label_lower != btype.model.lower():
         raise ValueError(f"{business_type} expects {btype.model}, got {obj._meta.label}")
@@ -114,9 +205,10 @@ def request_start(*, business_type: str, obj, applicant, title: str, values: dic
         status__in=[RequestStatus.DRAFT, RequestStatus.PENDING, RequestStatus.RETURNED]).first()
     if open_request is not None:
         raise ValidationError(_("该事项已有进行中的申请（%(title)s），不能重复提交。") % {"title": open_request.title})
+    business_unit, counterparty_unit = units_of(business_type, obj, applicant)
     request = ApprovalRequest(
         business_type=business_type, content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk),
-        title=title[:200], applicant=applicant, applicant_unit=applicant.unit,
+        title=title[:200], applicant=applicant, applicant_unit=applicant.unit, business_unit=business_unit,
         counterparty_unit=counterparty_unit, values=audit.jsonable(values or {}),
     )
     request.full_clean(exclude=["flow"])
@@ -129,20 +221,27 @@ def request_start(*, business_type: str, obj, applicant, title: str, values: dic
 
 @transaction.atomic
 def request_submit(*, request: ApprovalRequest, actor, values: dict | None = None) -> ApprovalRequest:
+    """Submit (or resubmit) the request. The whole route is checked first: a step that applies and
+    has nobody to approve it refuses the submission (``RouteIncomplete``, naming the step, the role
+    and the unit), so no request is accepted that cannot finish."""
     if actor.pk != request.applicant_id:
         raise PermissionDenied(_("只有申请人可以提交申请。"))
     if request.status not in (RequestStatus.DRAFT, RequestStatus.RETURNED):
         raise StaleRequest()
-    flow = flow_for(request.business_type, request.applicant_unit)
+    flow = flow_for(request.business_type, request.business_unit)
     if flow is None:
-        raise ValidationError(_("本单位尚未配置“%(type)s”的审批流程，请联系系统管理员。") % {
-            "type": request.business_type_label})
+        raise ValidationError(no_flow_message(request.business_type))
     request.flow = flow
     if values is not None:
         request.values = audit.jsonable(values)
-    request.values = _with_units(request.values, request.applicant_unit, request.counterparty_unit)
+    plan = route_plan(business_type=request.business_type, business_unit=request.business_unit,
+                      counterparty_unit=request.counterparty_unit, values=request.values, applicant=request.applicant,
+                      flow=flow)
+    if plan.problem:
+        raise RouteIncomplete(plan.problem)
+    request.values = _with_units(request.values, request.business_unit, request.counterparty_unit)
     ApprovalAction.objects.create(request=request, kind=ActionKind.SUBMIT, actor=actor)
-    route = _next_route(request, 0, actor)
+    route = _next_route(request, 0)
     return _transition(request, actor, from_status=request.status, route=route, action=Action.STATE,
                        message=_("提交审批"), final_outcome=Outcome.APPROVED if route is None else None,
                        extra={"flow": flow, "values": request.values, "submitted_at": timezone.now()})
@@ -173,7 +272,7 @@ def was_approver(user, request: ApprovalRequest) -> bool:
               .select_related("step").order_by("-id").first())
     if action is None:
         return False
-    unit = routing.approver_unit(action.step, request.applicant_unit, request.counterparty_unit)
+    unit = routing.approver_unit(action.step, request.business_unit, request.counterparty_unit)
     return unit is not None and routing.is_eligible(user, action.step, unit)
 
 
@@ -188,14 +287,25 @@ def _require_actor(user, request: ApprovalRequest, expected_version: int | None)
         raise PermissionDenied(_("您不是当前步骤的审批人。"))
 
 
-@transaction.atomic
 def request_approve(*, request: ApprovalRequest, actor, comment: str = "",
                     expected_version: int | None = None) -> ApprovalRequest:
+    """Approve the current step. When the next step that applies has nobody to approve it (its
+    approvers lost their role since the submission), the approval is refused with the step, role and
+    unit named, and the request is marked stuck: its applicant and the unit's administrators are told."""
+    try:
+        return _approve(request=request, actor=actor, comment=comment, expected_version=expected_version)
+    except RouteIncomplete as exc:
+        request_mark_stuck(request=ApprovalRequest.objects.get(pk=request.pk), reason=exc.reason)
+        raise
+
+
+@transaction.atomic
+def _approve(*, request: ApprovalRequest, actor, comment: str, expected_version: int | None) -> ApprovalRequest:
     _require_actor(actor, request, expected_version)
     step = request.current_step
     ApprovalAction.objects.create(request=request, step=step, step_name=step.name, kind=ActionKind.APPROVE,
                                   actor=actor, comment=comment[:500])
-    route = _next_route(request, step.order, actor)  # records the skipped steps after the approval
+    route = _next_route(request, step.order)  # records the skipped steps after the approval
     return _transition(request, actor, from_status=RequestStatus.PENDING, route=route, action=Action.STATE,
                        message=_("同意：%(step)s") % {"step": step.name},
                        final_outcome=Outcome.APPROVED if route is None else None)
@@ -281,6 +391,8 @@ def _transition(request: ApprovalRequest, actor, *, from_status: str, route: Rou
         "assignee": None,
         "version": request.version + 1,
         "updated_at": now,
+        "stuck_reason": "",
+        "stuck_at": None,
         **(extra or {}),
     }
     if status in (RequestStatus.APPROVED, RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
@@ -316,26 +428,84 @@ def _notify_later(users, title: str, body: str, request: ApprovalRequest) -> Non
 
 
 def _apply_outcome_after_commit(request_id: int, outcome: str, actor) -> None:
-    transaction.on_commit(lambda: apply_outcome(request_id, outcome, actor))
+    """The outcome is written to the outbox in the deciding transaction (so a crash after commit
+    loses nothing); after commit a task applies it (eager in the embedded default). If the task
+    cannot be queued, the sweep applies it."""
+    row = OutcomeOutbox.objects.create(request_id=request_id, outcome=outcome, actor=actor)
+    transaction.on_commit(lambda: _enqueue(row.pk))
+
+
+def _enqueue(outbox_id: int) -> None:
+    from . import tasks
+
+    try:
+        tasks.outcome_apply.delay(outbox_id)
+    except Exception:  # noqa: BLE001 - broker down: the periodic sweep applies the row
+        log.exception("could not queue the outcome of outbox row %s; the sweep will apply it", outbox_id)
+
+
+# Outcomes: the outbox ----------------------------------------------------------------------------
+
+
+RETRY_DELAYS = [60, 300, 1800, 7200, 21600, 86400]  # seconds before the 1st, 2nd, ... retry
+
+
+def retry_delay(attempts: int) -> int:
+    return RETRY_DELAYS[min(max(attempts, 1), len(RETRY_DELAYS)) - 1]
+
+
+def outbox_apply(outbox_id: int, *, actor=None) -> bool:
+    """Tell the business object the outcome, in one transaction with marking the row applied, as the
+    deciding user (or ``actor``, who retries it). Exactly once: the row is locked and checked first.
+    A failure is stored on the row and the request (``outcome_error``, shown on its page), audited, and
+    retried later (the task's retries, the sweep's back-off, or 重新执行). Returns whether it is applied."""
+    row = OutcomeOutbox.objects.select_related("request__content_type", "actor").get(pk=outbox_id)
+    if row.applied_at is not None:
+        return True
+    request = row.request
+    handler = registry.get(request.business_type).outcome_handler()
+    with acting_as(actor or row.actor, channel="job"):
+        try:
+            with transaction.atomic():
+                locked = OutcomeOutbox.objects.select_for_update().filter(pk=outbox_id, applied_at__isnull=True).first()
+                if locked is None:
+                    return True  # applied meanwhile by the task, the sweep or a retry
+                handler(request.business_object(), row.outcome)
+                now = timezone.now()
+                OutcomeOutbox.objects.filter(pk=outbox_id).update(applied_at=now, attempts=F("attempts") + 1,
+                                                                  last_error="", next_attempt_at=None)
+                ApprovalRequest.objects.filter(pk=request.pk).update(outcome_applied_at=now, outcome_error="")
+            return True
+        except Exception as exc:  # noqa: BLE001 - the business side may fail for any reason
+            log.exception("approval outcome %s of request %s failed", row.outcome, request.pk)
+            error = f"{exc.__class__.__name__}: {exc}"
+            OutcomeOutbox.objects.filter(pk=outbox_id).update(
+                attempts=F("attempts") + 1, last_error=error,
+                next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(row.attempts + 1)))
+            ApprovalRequest.objects.filter(pk=request.pk).update(outcome_error=error)
+            audit.record(Action.STATE, request, success=False, message=_("业务处理失败：%(e)s") % {"e": exc})
+            return False
 
 
 def apply_outcome(request_id: int, outcome: str, actor) -> bool:
-    """Tell the business object the outcome, in its own transaction, as the deciding user. A failure
-    is stored on the request (shown on its page, retried with ``outcome_retry``) and audited."""
-    request = ApprovalRequest.objects.select_related("content_type").get(pk=request_id)
-    handler = registry.get(request.business_type).outcome_handler()
-    with acting_as(actor, channel="job"):
-        try:
-            with transaction.atomic():
-                handler(request.business_object(), outcome)
-                ApprovalRequest.objects.filter(pk=request_id).update(outcome_applied_at=timezone.now(),
-                                                                     outcome_error="")
-            return True
-        except Exception as exc:  # noqa: BLE001 - the business side may fail for any reason
-            log.exception("approval outcome %s of request %s failed", outcome, request_id)
-            ApprovalRequest.objects.filter(pk=request_id).update(outcome_error=f"{exc.__class__.__name__}: {exc}")
-            audit.record(Action.STATE, request, success=False, message=_("业务处理失败：%(e)s") % {"e": exc})
-            return False
+    """Apply the pending outcome of a request now (its outbox row; written if missing)."""
+    row, _created = OutcomeOutbox.objects.get_or_create(request_id=request_id,
+                                                        defaults={"outcome": outcome, "actor": actor})
+    return outbox_apply(row.pk, actor=actor)
+
+
+def pending_outcome(request: ApprovalRequest) -> OutcomeOutbox | None:
+    """The outbox row of a decided request whose outcome is not applied yet (None otherwise)."""
+    if request.outcome_applied_at or not request.decided_at or request.is_open:
+        return None
+    return OutcomeOutbox.objects.filter(request=request, applied_at__isnull=True).first()
+
+
+def can_retry(user, request: ApprovalRequest) -> bool:
+    """Who may retry an outcome (重新执行): configurers of flows (workflow.change_flow) over the
+    request's business unit."""
+    return (user.is_authenticated and pending_outcome(request) is not None
+            and user.has_perm("workflow.change_flow", request))
 
 
 def outcome_retry(*, request: ApprovalRequest, actor) -> bool:
@@ -344,3 +514,83 @@ def outcome_retry(*, request: ApprovalRequest, actor) -> bool:
     outcome = {RequestStatus.APPROVED: Outcome.APPROVED, RequestStatus.REJECTED: Outcome.REJECTED,
                RequestStatus.WITHDRAWN: Outcome.WITHDRAWN}[request.status]
     return apply_outcome(request.pk, outcome, actor)
+
+
+def outcome_sweep(*, min_age: int = 60, limit: int = 500) -> dict:
+    """Apply decided-but-unapplied outcomes: outbox rows older than ``min_age`` seconds (their task
+    may still be on its way) whose back-off has passed, and any decided request without a row."""
+    now = timezone.now()
+    final = [RequestStatus.APPROVED, RequestStatus.REJECTED, RequestStatus.WITHDRAWN]
+    for request in ApprovalRequest.objects.filter(status__in=final, decided_at__isnull=False,
+                                                  outcome_applied_at__isnull=True, outbox__isnull=True)[:limit]:
+        last = request.actions.order_by("-id").first()
+        OutcomeOutbox.objects.get_or_create(request=request, defaults={
+            "outcome": {RequestStatus.APPROVED: Outcome.APPROVED, RequestStatus.REJECTED: Outcome.REJECTED}
+            .get(request.status, Outcome.WITHDRAWN), "actor": last.actor if last else None})
+    due = (OutcomeOutbox.objects.filter(applied_at__isnull=True, created_at__lte=now - timedelta(seconds=min_age))
+           .exclude(next_attempt_at__gt=now).order_by("id").values_list("pk", flat=True)[:limit])
+    result = {"applied": 0, "failed": 0}
+    for pk in list(due):
+        result["applied" if outbox_apply(pk) else "failed"] += 1
+    return result
+
+
+# Stuck requests ----------------------------------------------------------------------------------
+
+
+def stuck_reason(request: ApprovalRequest) -> str:
+    """Why a pending request cannot move on now ("" when it can): nobody may decide its current step
+    (approvers lost their role or were deactivated, the delegate was deactivated), or a later step
+    that applies has nobody."""
+    if request.status != RequestStatus.PENDING or request.current_step_id is None:
+        return ""
+    step = request.current_step
+    if request.assignee_id is not None:
+        if not request.assignee.is_active:
+            return _("步骤“%(step)s”已转办给 %(name)s，但该账号已停用。") % {
+                "step": step.name, "name": request.assignee.display_name}
+    elif request.approver_unit is None or not routing.eligible_approvers(
+            step, request.approver_unit, exclude=request.applicant).exists():
+        return no_approver_message(step, request.approver_unit)
+    plan = route_plan(business_type=request.business_type, business_unit=request.business_unit,
+                      counterparty_unit=request.counterparty_unit, values=request.values,
+                      applicant=request.applicant, flow=request.flow, after_order=step.order)
+    return plan.problem
+
+
+@transaction.atomic
+def request_mark_stuck(*, request: ApprovalRequest, reason: str) -> bool:
+    """Record why the request cannot move on (or that it can again, ``reason=""``). When it becomes
+    stuck, or stuck for another reason, the applicant and the business unit's system administrators
+    are notified. Returns whether anything changed."""
+    if request.stuck_reason == reason[:500]:
+        return False
+    before = {"stuck_reason": request.stuck_reason}
+    ApprovalRequest.objects.filter(pk=request.pk).update(stuck_reason=reason[:500],
+                                                         stuck_at=timezone.now() if reason else None)
+    request.refresh_from_db()
+    audit.record(Action.STATE, request, before=before, after={"stuck_reason": request.stuck_reason},
+                 message=_("无法继续审批：%(r)s") % {"r": reason} if reason else _("已恢复，可继续审批"))
+    if reason:
+        recipients = [request.applicant, *routing.administrators(request.business_unit)]
+        _notify_later(recipients, _("审批无法继续：%(title)s") % {"title": request.title}, reason, request)
+    return True
+
+
+def stuck_sweep(*, limit: int = 2000) -> dict:
+    """Check every pending request: mark the ones that cannot move on (and notify), clear the ones
+    that can again."""
+    result = {"stuck": 0, "cleared": 0}
+    pending = (ApprovalRequest.objects.filter(status=RequestStatus.PENDING)
+               .select_related("current_step__approver_role", "approver_unit", "assignee", "applicant",
+                               "business_unit", "counterparty_unit", "flow").order_by("id")[:limit])
+    for request in pending:
+        reason = stuck_reason(request)
+        if request_mark_stuck(request=request, reason=reason):
+            result["stuck" if reason else "cleared"] += 1
+    return result
+
+
+def workflow_sweep(*, min_age: int = 60) -> dict:
+    """The periodic sweep (Celery beat, or ``manage.py workflow_sweep``): outcomes, then stuck requests."""
+    return {"outcomes": outcome_sweep(min_age=min_age), "requests": stuck_sweep()}

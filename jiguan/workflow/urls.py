@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/", views.RequestListView.as_view(), name="request_list"),
     path("requests/<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
     path("requests/<int:pk>/<str:verb>/", views.RequestActionView.as_view(), name="request_action"),
+    path("route-preview/", views.RoutePreviewView.as_view(), name="route_preview"),
     path("flows/", views.FlowListView.as_view(), name="flow_list"),
     path("flows/new/", views.FlowCreateView.as_view(), name="flow_create"),
     path("flows/<int:pk>/", views.FlowDetailView.as_view(), name="flow_detail"),

@@ -17,7 +17,7 @@ from jiguan.audit import services as audit
 from jiguan.core.services import generic_create, generic_update
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
-from . import filters, forms, routing, services, tables
+from . import filters, forms, registry, routing, services, tables
 from .models import ApprovalRequest, Flow, FlowStep, RequestStatus
 
 # Requests --------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ class RequestListBase(ObjectListView):
     require_model_permission = False  # restrict(): scope, own, participated, routed to me
 
     def optimize(self, queryset):
-        return queryset.select_related("applicant", "applicant_unit", "current_step", "approver_unit") \
+        return queryset.select_related("applicant", "applicant_unit", "business_unit", "current_step", "approver_unit") \
             .order_by("-submitted_at", "-id")
 
 
@@ -79,7 +79,7 @@ class RequestDetailView(ObjectDetailView):
         return (_("我的待办"), reverse("workflow:todo"))
 
     def optimize(self, queryset):
-        return queryset.select_related("applicant", "applicant_unit", "current_step__approver_role",
+        return queryset.select_related("applicant", "applicant_unit", "business_unit", "current_step__approver_role",
                                        "approver_unit", "assignee", "flow", "counterparty_unit")
 
     def get_context_data(self, **kwargs):
@@ -91,7 +91,8 @@ class RequestDetailView(ObjectDetailView):
             "can_act": can_act,
             "can_withdraw": req.applicant_id == user.pk and req.is_open,
             "can_resubmit": req.applicant_id == user.pk and req.status == RequestStatus.RETURNED,
-            "can_retry": bool(req.outcome_error) and user.has_perm("workflow.change_flow"),
+            "can_retry": services.can_retry(user, req),
+            "outcome_pending": services.pending_outcome(req) is not None,
             "form": forms.DecisionForm(initial={"version": req.version}),
             "approvers": list(routing.eligible_approvers(req.current_step, req.approver_unit))
             if req.status == RequestStatus.PENDING and req.current_step_id else [],
@@ -160,7 +161,7 @@ class RequestActionView(ScopedViewMixin, View):
                 services.request_submit(request=req, actor=user)
                 messages.success(request, _("已重新提交。"))
             elif verb == "retry":
-                if not user.has_perm("workflow.change_flow"):
+                if not services.can_retry(user, req):
                     raise PermissionDenied(_("您没有执行此操作的权限。"))
                 ok = services.outcome_retry(request=req, actor=user)
                 (messages.success if ok else messages.error)(request, _("业务处理已完成。") if ok else
@@ -174,6 +175,29 @@ class RequestActionView(ScopedViewMixin, View):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         return redirect(req.get_absolute_url())
+
+
+class RoutePreviewView(ScopedViewMixin, View):
+    """The whole route of a document not yet submitted (htmx fragment of the form pages): each step
+    that applies, its approver unit and named approvers, or why it cannot finish. The business type's
+    ``draft`` builder reads the page's form within the user's scope; nothing is saved."""
+
+    model = ApprovalRequest
+    require_model_permission = False  # what the user may file is checked by the draft builder's form
+
+    def get(self, request):
+        code = request.GET.get("business_type", "")
+        try:
+            btype = registry.get(code)
+        except LookupError:
+            raise Http404(_("记录不存在，或不在您的数据范围内。")) from None
+        builder = btype.draft_builder()
+        draft = builder(request.user, request.GET) if builder is not None else None
+        plan = None
+        if draft is not None:
+            obj, values = draft
+            plan = services.route_plan_for(business_type=code, obj=obj, applicant=request.user, values=values)
+        return render(request, "workflow/_route_preview.html", {"plan": plan})
 
 
 # Flow configuration ----------------------------------------------------------------------------

@@ -132,6 +132,13 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Periodic sweeps (celery beat; without beat run the same from cron, e.g. ``manage.py workflow_sweep``).
+# Apps add their entries here, one per sweep.
+CELERY_BEAT_SCHEDULE = {
+    # Approval outcomes decided but not applied (the task after commit was lost), and requests that
+    # cannot move on (an approver removed): jiguan.workflow.services.workflow_sweep.
+    "workflow-sweep": {"task": "jiguan.workflow.tasks.sweep", "schedule": 300.0},
+}
 
 AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = ["jiguan.org.backends.ScopedRoleBackend"]

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from jiguan.org.models import User
+from jiguan.org.models import OrgUnit, User
 
 from ..models import ApprovalAction, ApprovalRequest, Flow, FlowStep
 
@@ -38,10 +38,10 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApprovalRequest
-        fields = ["id", "business_type", "title", "object_id", "applicant", "applicant_unit", "counterparty_unit",
-                  "values", "flow", "status", "status_display", "current_step", "current_step_name",
-                  "approver_unit", "assignee", "version", "submitted_at", "decided_at", "outcome_applied_at",
-                  "outcome_error", "actions"]
+        fields = ["id", "business_type", "title", "object_id", "applicant", "applicant_unit", "business_unit",
+                  "counterparty_unit", "values", "flow", "status", "status_display", "current_step",
+                  "current_step_name", "approver_unit", "assignee", "version", "submitted_at", "decided_at",
+                  "stuck_reason", "outcome_applied_at", "outcome_error", "actions"]
         read_only_fields = fields
 
 
@@ -51,3 +51,44 @@ class DecisionSerializer(serializers.Serializer):
                                        help_text=_("读取申请时的 version；若申请已变化则返回 409。"))
     delegate_to = serializers.PrimaryKeyRelatedField(label=_("转办给"), required=False,
                                                      queryset=User.objects.filter(is_active=True))
+
+
+class RoutePreviewSerializer(serializers.Serializer):
+    business_type = serializers.ChoiceField(label=_("业务类型"), choices=())
+    business_unit = serializers.PrimaryKeyRelatedField(
+        label=_("业务单位"), queryset=OrgUnit.objects.all(),
+        help_text=_("申请所属的单位，如调拨的调出单位、处置单位、资产的产权单位。"))
+    counterparty_unit = serializers.PrimaryKeyRelatedField(
+        label=_("对方单位"), queryset=OrgUnit.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text=_("涉及两个单位的业务（如调拨的调入单位）。"))
+    amount = serializers.DecimalField(label=_("金额（元）"), max_digits=16, decimal_places=2, required=False,
+                                      allow_null=True, help_text=_("流程条件比较的金额，如原值合计。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .. import registry
+
+        self.fields["business_type"].choices = registry.choices()
+
+
+class RouteStepSerializer(serializers.Serializer):
+    order = serializers.IntegerField(source="step.order")
+    name = serializers.CharField(source="step.name")
+    role = serializers.CharField(source="step.approver_role.name")
+    applies = serializers.BooleanField()
+    skip_reason = serializers.CharField()
+    unit = serializers.IntegerField(source="unit.pk", allow_null=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", allow_null=True, default=None)
+    approvers = serializers.SerializerMethodField()
+    problem = serializers.CharField()
+
+    def get_approvers(self, row) -> list[dict]:
+        return [{"id": u.pk, "username": u.username, "name": u.display_name} for u in row.approvers]
+
+
+class RoutePlanSerializer(serializers.Serializer):
+    flow = serializers.IntegerField(source="flow.pk", allow_null=True, default=None)
+    flow_name = serializers.CharField(source="flow.name", allow_null=True, default=None)
+    ok = serializers.BooleanField()
+    problem = serializers.CharField()
+    steps = RouteStepSerializer(source="rows", many=True)

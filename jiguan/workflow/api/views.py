@@ -4,12 +4,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from jiguan.audit import services as audit
 from jiguan.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, require_in_scope
 from jiguan.core.rest import Conflict
 from jiguan.core.services import generic_create, generic_update
+from jiguan.org.models import OrgUnit
 
 from .. import filters, services
 from ..models import ApprovalRequest, Flow, FlowStep
@@ -159,3 +161,34 @@ class ApprovalRequestViewSet(ScopedReadOnlyViewSet):
     def submit(self, request, pk=None):
         """Submit a draft or resubmit a returned request (applicant only)."""
         return self._decide(request, "submit")
+
+    @extend_schema(request=None, responses=serializers.ApprovalRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Apply the outcome of a decided request again when it failed or was never applied (重新执行;
+        configurers of flows, ``workflow.change_flow``, over the request's business unit). The answer
+        is the request: ``outcome_applied_at`` set, or ``outcome_error`` saying why it failed again."""
+        req = self.get_object()
+        if services.pending_outcome(req) is None:
+            raise ValidationError(_("该申请没有待重试的业务处理。"))
+        if not services.can_retry(request.user, req):
+            raise PermissionDenied(_("您没有执行此操作的权限。"))
+        services.outcome_retry(request=req, actor=request.user)
+        req.refresh_from_db()
+        return Response(serializers.ApprovalRequestSerializer(req).data)
+
+    @extend_schema(request=serializers.RoutePreviewSerializer, responses=serializers.RoutePlanSerializer)
+    @action(detail=False, methods=["post"], url_path="route-preview")
+    def route_preview(self, request):
+        """The whole route a request of this business type and unit would take, before it is filed:
+        each step, whether it applies (conditions on ``amount``), its approver unit and named
+        approvers, and ``problem`` when a step has nobody (filing it would then be refused with 400)."""
+        body = serializers.RoutePreviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        require_in_scope(request.user, OrgUnit, "view", data["business_unit"])
+        amount = data.get("amount")
+        plan = services.route_plan(business_type=data["business_type"], business_unit=data["business_unit"],
+                                   counterparty_unit=data.get("counterparty_unit"), applicant=request.user,
+                                   values={"amount": str(amount)} if amount is not None else {})
+        return Response(serializers.RoutePlanSerializer(plan).data)
