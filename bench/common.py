@@ -54,6 +54,8 @@ def production_env(env) -> dict:
     env["DJANGO_SETTINGS_MODULE"] = "jiguan.config.settings.production"
     env.pop("DEBUG", None)
     env.setdefault("SECRET_KEY", "bench-" + secrets.token_hex(24))
+    # A fixed audit key: the bench database is reused across runs and audit_verify checks it.
+    env.setdefault("JIGUAN_AUDIT_KEY", "bench-audit-key-not-secret-0123456789abcdef")
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     env["JIGUAN_VAR_DIR"] = str(VAR)
     env["STATIC_ROOT"] = str(VAR / "static")

@@ -1,8 +1,10 @@
-"""Canonical form and SM3 digest of an audit record (国密 SM3 through Python's hashlib)."""
+"""Canonical form and digest of an audit record: HMAC-SM3 with the audit key (``audit.keys``), or
+plain SM3 for records written before the installation had a key (国密 SM3 through Python's hashlib)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 
@@ -24,5 +26,9 @@ def canonical(values: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def digest(prev_hash: str, values: dict) -> str:
-    return hashlib.new("sm3", prev_hash.encode() + canonical(values)).hexdigest()
+def digest(prev_hash: str, values: dict, key: bytes | None = None) -> str:
+    """``HMAC-SM3(key, prev_hash + canonical(record))``; ``SM3(prev_hash + canonical(record))`` without a key."""
+    message = prev_hash.encode() + canonical(values)
+    if key is None:
+        return hashlib.new("sm3", message).hexdigest()
+    return hmac.new(key, message, "sm3").hexdigest()

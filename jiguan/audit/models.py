@@ -1,8 +1,11 @@
 """The audit trail (审计日志): one append-only, hash-chained record per write, login and permission change.
 
-Each record stores ``hash = SM3(prev_hash + canonical(record))``. Editing or removing any row behind
-the application's back breaks the chain at that row (``manage.py audit_verify``). The application has
-no way to edit or delete a record, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+Each record stores ``hash = HMAC-SM3(key, prev_hash + canonical(record))`` with the audit key, which
+lives outside the database (``audit.keys``), and the id of that key; records written before the
+installation had a key carry ``SM3(prev_hash + canonical(record))`` and no key id. Editing, removing
+or appending any row behind the application's back breaks the chain at that row (``manage.py
+audit_verify``). The application has no way to edit or delete a record, and on PostgreSQL a trigger
+refuses UPDATE and DELETE.
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ class AuditEvent(models.Model):
     message = models.CharField(_("说明"), max_length=500, blank=True)
     prev_hash = models.CharField(_("前一记录摘要"), max_length=64)
     hash = models.CharField(_("摘要 (SM3)"), max_length=64, unique=True)
+    # Which audit key signed the record (a digest of the key, audit.keys.key_id); empty: plain SM3,
+    # from before the installation had a key.
+    key_id = models.CharField(_("密钥标识"), max_length=16, blank=True, default="")
 
     objects = ScopedManager()
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from jiguan.core import context
 
+from . import keys
 from .chain import digest
 from .models import Action, AuditEvent, ChainHead
 
@@ -69,6 +70,7 @@ def record(
     if actor is not None and not getattr(actor, "pk", None):
         actor = None
     unit = getattr(actor, "unit", None) if actor is not None else None
+    key_id, key = keys.current()
     with transaction.atomic():
         head = ChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
@@ -93,8 +95,9 @@ def record(
             success=success,
             message=message[:500],
             prev_hash=head.last_hash,
+            key_id=key_id,
         )
-        event.hash = digest(head.last_hash, event_values(event))
+        event.hash = digest(head.last_hash, event_values(event), key)
         event.save(force_insert=True)
         ChainHead.objects.filter(pk=1).update(last_id=event.id, last_hash=event.hash, count=head.count + 1)
     return event

@@ -294,13 +294,15 @@ def test_edited_row_is_named_by_audit_verify(users, sql, value):
 
 
 def test_edited_row_with_recomputed_hash_is_caught_at_the_next_row(users):
-    """A careful intruder who also rewrites the row's hash still breaks the link to the next row."""
+    """A careful intruder who also rewrites the row's hash (even with the audit key) still breaks
+    the link to the next row."""
+    from jiguan.audit import keys
     from jiguan.audit.chain import digest
 
     target = AuditEvent.objects.count() // 2
     event = AuditEvent.objects.get(id=target)
     event.message = "改写"
-    new_hash = digest(event.prev_hash, audit.event_values(event))
+    new_hash = digest(event.prev_hash, audit.event_values(event), keys.keyring()[event.key_id])
     with behind_the_apps_back() as cursor:
         cursor.execute("UPDATE audit_auditevent SET message = %s, hash = %s WHERE id = %s",
                        ["改写", new_hash, target])

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from jiguan.audit.keys import load_keys as load_audit_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent.parent  # the repository root
 PACKAGE_DIR = BASE_DIR / "jiguan"
 VAR_DIR = Path(os.environ.get("JIGUAN_VAR_DIR", BASE_DIR / "var"))
@@ -250,6 +252,12 @@ JIGUAN_PUBLIC_URL = os.environ.get("JIGUAN_PUBLIC_URL", "").strip().rstrip("/")
 # Notification gateway for email/SMS: deployments plug in their own sender.
 JIGUAN_DEMO_PASSWORD = "Jiguan@2026demo"
 API_TOKEN_MAX_AGE = timedelta(hours=env_int("API_TOKEN_MAX_AGE_HOURS", 12))
+
+# The audit chain's keys (HMAC-SM3, jiguan.audit.keys; docs/operations.md "The audit key"), kept out
+# of the database: a key file (one key per line, the current key first) or the keys themselves.
+# Empty: plain SM3; dev and test fall back to a published development key; production refuses to start.
+JIGUAN_AUDIT_KEYS = load_audit_keys(os.environ.get("JIGUAN_AUDIT_KEY", ""),
+                                    os.environ.get("JIGUAN_AUDIT_KEY_FILE", ""))
 
 # Serve static files straight from the app and vendor folders when DEBUG or under test (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG or bool(os.environ.get("JIGUAN_TESTING"))

@@ -1,6 +1,9 @@
 """Local development and the embedded demo (`make demo`)."""
 
+from jiguan.audit.keys import DEV_KEY
+
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import JIGUAN_AUDIT_KEYS, env_bool
 
 DEBUG = env_bool("DEBUG", True)
+JIGUAN_AUDIT_KEYS = JIGUAN_AUDIT_KEYS or [DEV_KEY]  # the demo's audit key is published

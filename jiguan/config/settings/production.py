@@ -2,14 +2,19 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from jiguan.audit.keys import DEV_KEY
+
 from .base import *  # noqa: F403
-from .base import INSECURE_SECRET_KEY, SECRET_KEY, env_bool, env_int
+from .base import INSECURE_SECRET_KEY, JIGUAN_AUDIT_KEYS, SECRET_KEY, env_bool, env_int
 
 DEBUG = env_bool("DEBUG", False)
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG or set DEBUG=0).")
 if not SECRET_KEY or SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 32 characters in production.")
+if not JIGUAN_AUDIT_KEYS or JIGUAN_AUDIT_KEYS[0] == DEV_KEY:
+    raise ImproperlyConfigured("Set JIGUAN_AUDIT_KEY_FILE (or JIGUAN_AUDIT_KEY) to the audit chain's key in "
+                               "production (docs/operations.md, \"The audit key\").")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("JIGUAN_TESTING", "1")
 
+from jiguan.audit.keys import DEV_KEY
+
 from .base import *  # noqa: F403
 from .base import DATABASES
 
@@ -13,5 +15,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in memory
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
+JIGUAN_AUDIT_KEYS = [DEV_KEY]  # a fixed key, so tests know it
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

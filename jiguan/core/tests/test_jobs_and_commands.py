@@ -97,6 +97,7 @@ def test_production_settings_refuse_unsafe_defaults(monkeypatch, env, message):
 
 def test_production_settings_start_with_a_real_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 50)
+    monkeypatch.setenv("JIGUAN_AUDIT_KEY", "a" * 40)
     monkeypatch.setenv("DEBUG", "0")
     sys.modules.pop("jiguan.config.settings.production", None)
     sys.modules.pop("jiguan.config.settings.base", None)
