@@ -626,6 +626,9 @@ class ConfigurationRequest(ScopedModel):
     over_standard = models.BooleanField(_("超标准"), default=False)
     check_notes = models.JSONField(_("标准核对结果"), default=list, blank=True)
     idle_offered = models.PositiveIntegerField(_("可调剂闲置资产数"), default=0)
+    # The idle cards found in the applicant's scope when the request was filed: ids, never their codes
+    # as text, so each viewer sees only those of their own scope (the others are counted).
+    idle_assets = models.ManyToManyField(Asset, verbose_name=_("可调剂闲置资产"), blank=True, related_name="+")
     status = models.CharField(_("状态"), max_length=16, choices=DocStatus.choices, default=DocStatus.DRAFT)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
                                      on_delete=models.PROTECT, related_name="+")

@@ -1036,8 +1036,8 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
                                                 "如仍需购置，请说明不能调剂的理由。") % {"n": len(idle),
                                                                                  "code": idle[0].code}})
     over = any(n.get("over") for n in notes)
-    if idle:
-        notes.append({"idle": [c.code for c in idle], "message": _("不调剂的理由：%(r)s") % {"r": idle_reason}})
+    if idle:  # the cards themselves go to idle_assets: each viewer sees those of their own scope
+        notes.append({"idle_count": len(idle), "message": _("不调剂的理由：%(r)s") % {"r": idle_reason}})
     request = ConfigurationRequest(
         number=_number("PZ"), unit=unit, item_name=item_name, class_code=class_code,
         standard_key=standard_key or next((n["key"] for n in notes if "key" in n), ""), quantity=quantity,
@@ -1046,6 +1046,7 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
         status=DocStatus.PENDING if submit else DocStatus.DRAFT)
     request.full_clean()
     request.save()
+    request.idle_assets.set(idle)
     audit.record_create(request)
     if submit:
         workflow.request_start(
@@ -1055,6 +1056,14 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
                 "flag": _("（超标准）") if over else ""},
             values={"amount": str(request.total_amount)})
     return request
+
+
+def idle_offered_to(request: ConfigurationRequest, user) -> tuple[list[Asset], int]:
+    """The idle cards ``request`` was offered that ``user`` may view, and how many others it was
+    offered (cards outside the viewer's scope, or no longer found, are counted, never named)."""
+    visible = list(Asset.objects.restrict(user, "view").filter(pk__in=request.idle_assets.values("pk"))
+                   .select_related("owner_unit").order_by("acquired_on", "pk"))
+    return visible, max(request.idle_offered - len(visible), 0)
 
 
 def configuration_outcome(request: ConfigurationRequest, outcome: str) -> None:

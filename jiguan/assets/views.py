@@ -900,12 +900,13 @@ class ConfigurationDetailView(DocumentDetailView):
         request = self.object
         notes, idle_notes = [], []
         for note in request.check_notes or []:
-            if "idle" in note:
+            if "idle_count" in note:
                 idle_notes.append(note)
             else:
                 notes.append({**note, "confidence_label": confidence_label(note.get("confidence"))})
+        idle_cards, idle_hidden = services.idle_offered_to(request, self.request.user)
         context.update({
-            "notes": notes, "idle_notes": idle_notes,
+            "notes": notes, "idle_notes": idle_notes, "idle_cards": idle_cards, "idle_hidden": idle_hidden,
             "class_name": standard_name(services.CLASS_TABLE, request.class_code, timezone.localdate()),
             "unit_price": yuan(request.unit_price), "total_amount": yuan(request.total_amount),
         })

@@ -378,8 +378,7 @@ class ConfigurationNoteSerializer(serializers.Serializer):
     source = serializers.CharField(required=False, help_text=_("标准的来源（文件）"))
     confidence = serializers.CharField(required=False)
     version = serializers.IntegerField(required=False)
-    idle = serializers.ListField(child=serializers.CharField(), required=False,
-                                 help_text=_("申请时可调剂的闲置资产编码"))
+    idle_count = serializers.IntegerField(required=False, help_text=_("申请时申请人数据范围内的同类闲置资产数"))
 
 
 class ConfigurationRequestSerializer(WithApprovalMixin, serializers.ModelSerializer):
@@ -390,6 +389,10 @@ class ConfigurationRequestSerializer(WithApprovalMixin, serializers.ModelSeriali
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     requested_by_name = serializers.CharField(source="requested_by.display_name", read_only=True)
     check_notes = ConfigurationNoteSerializer(many=True, read_only=True)
+    idle_assets = serializers.SerializerMethodField(
+        help_text=_("申请时可调剂的同类闲置资产中，在您的数据范围内的"))
+    idle_hidden = serializers.SerializerMethodField(
+        help_text=_("申请时可调剂的同类闲置资产中，不在您的数据范围内的项数（只计数，不列出）"))
     idle_reason = serializers.CharField(write_only=True, required=False, allow_blank=True, default="",
                                         label=_("不调剂的理由"))
     submit = serializers.BooleanField(write_only=True, required=False, default=True,
@@ -398,10 +401,11 @@ class ConfigurationRequestSerializer(WithApprovalMixin, serializers.ModelSeriali
     class Meta:
         model = ConfigurationRequest
         fields = ["id", "number", "unit", "unit_name", "item_name", "class_code", "standard_key", "quantity",
-                  "unit_price", "total_amount", "reason", "over_standard", "check_notes", "idle_offered", "status",
+                  "unit_price", "total_amount", "reason", "over_standard", "check_notes", "idle_offered",
+                  "idle_assets", "idle_hidden", "status",
                   "status_display", "requested_by", "requested_by_name", "created_at", "updated_at", "approval",
                   "idle_reason", "submit"]
-        read_only_fields = ["number", "total_amount", "over_standard", "idle_offered", "status", "requested_by",
+        read_only_fields = ["number", "total_amount", "over_standard", "idle_offered", "idle_assets", "status", "requested_by",
                             "created_at", "updated_at"]
         extra_kwargs = {"standard_key": {"required": False}}
         list_serializer_class = WithApprovalListSerializer
@@ -411,8 +415,27 @@ class ConfigurationRequestSerializer(WithApprovalMixin, serializers.ModelSeriali
         fields["unit"].queryset = OrgUnit.objects.filter(is_active=True)
         return fields
 
+    def _idle(self, obj) -> tuple[list, int]:
+        """The viewer's share of the idle cards (``idle_visible``: prefetched through the viewer's
+        scope by the viewset), and the count of the others."""
+        visible = getattr(obj, "idle_visible", None)
+        if visible is None:
+            return services.idle_offered_to(obj, self.context["request"].user)
+        return visible, max(obj.idle_offered - len(visible), 0)
+
+    @extend_schema_field(AssetBriefSerializer(many=True))
+    def get_idle_assets(self, obj):
+        return AssetBriefSerializer(self._idle(obj)[0], many=True).data
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_idle_hidden(self, obj) -> int:
+        return self._idle(obj)[1]
+
 
 class ConfigurationCheckSerializer(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(
+        label=_("申请单位"), queryset=OrgUnit.objects.filter(is_active=True), required=False,
+        help_text=_("申请单位；不在您的数据范围内时返回 404"))
     class_code = serializers.CharField(label=_("资产分类代码"), max_length=16)
     standard_key = serializers.CharField(label=_("配置标准项目"), max_length=40, required=False, allow_blank=True,
                                          default="", help_text=_("“通用办公设备家具配置标准”的品目，如 desktop；"

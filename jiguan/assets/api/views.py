@@ -533,7 +533,11 @@ class ConfigurationViewSet(DocumentViewSet):
     filterset_class = filters.ConfigurationFilter
 
     def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by")
+        # The idle cards offered, as far as the caller may see them (the serializer counts the rest).
+        visible = (Asset.objects.restrict(self.request.user, "view").select_related("owner_unit")
+                   .order_by("acquired_on", "pk"))
+        return queryset.select_related("unit", "requested_by").prefetch_related(
+            Prefetch("idle_assets", queryset=visible, to_attr="idle_visible"))
 
     def perform_create(self, serializer):
         user = self.request.user
@@ -553,6 +557,10 @@ class ConfigurationViewSet(DocumentViewSet):
         body = serializers.ConfigurationCheckSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        unit = data.get("unit")
+        if unit is not None and not request.user.get_scope(
+                permission_name(ConfigurationRequest, "add")).contains_path(unit.path):
+            raise Http404  # a unit outside the caller's scope is answered as one that does not exist
         on = timezone.localdate()
         services.class_entry(data["class_code"], on)
         notes = services.configuration_check(class_code=data["class_code"], standard_key=data["standard_key"],
