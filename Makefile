@@ -8,7 +8,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test test-pg test-browser bench lint schema check-schema migrations-check static install install-test clean
+.PHONY: demo test test-pg test-browser bench lint schema check-schema fuzz migrations-check static install install-test clean
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; sys.exit("Jiguan needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -73,6 +73,12 @@ check-schema: install
 	mkdir -p var
 	$(PY) manage.py spectacular --file var/openapi.yaml --validate --fail-on-warn
 	diff -u docs/api/openapi.yaml var/openapi.yaml && echo "OpenAPI document is up to date"
+
+# API fuzzing (tools/fuzz_api.py): schemathesis against the OpenAPI document a demo server serves
+# (scratch JIGUAN_VAR_DIR, free port), with a demo account's token; fails on any 5xx, undocumented
+# status code or response that does not match its schema. FUZZ_ARGS go to the script.
+fuzz: install-test
+	$(PY) tools/fuzz_api.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules jiguan/static/vendor var/static

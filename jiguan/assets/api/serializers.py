@@ -124,11 +124,11 @@ class AssetSerializer(serializers.ModelSerializer):
 
     owner_unit_name = serializers.CharField(source="owner_unit.name", read_only=True)
     using_unit_name = serializers.CharField(source="using_unit.name", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None,
-                                            allow_null=True)
-    user_name = serializers.CharField(source="user.display_name", read_only=True, default=None, allow_null=True)
-    keeper_name = serializers.CharField(source="keeper.display_name", read_only=True, default=None,
-                                        allow_null=True)
+    # allow_null without a default: DRF skips a default in a partial update, so a PATCH would answer
+    # without these keys (the fuzzing step found it: the response did not match its schema).
+    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True)
+    user_name = serializers.CharField(source="user.display_name", read_only=True, allow_null=True)
+    keeper_name = serializers.CharField(source="keeper.display_name", read_only=True, allow_null=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     dep_method_display = serializers.CharField(source="get_dep_method_display", read_only=True)
     depreciation = serializers.SerializerMethodField(help_text=_("当月末的折旧数据"))
