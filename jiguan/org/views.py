@@ -400,6 +400,11 @@ def login_view(request):
                                           password=form.cleaned_data["password"])
         except services.LoginRefused as refused:
             form.add_error(None, refused.message)
+            if refused.code == "throttled":
+                response = render(request, "registration/login.html", {"form": form, "next": next_url},
+                                  status=429)
+                response["Retry-After"] = str(refused.retry_after)
+                return response
         else:
             login(request, user)
             if user.password_expired:

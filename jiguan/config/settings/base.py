@@ -5,11 +5,13 @@ The documented table of variables is in README.md ("Configuration").
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.audit.keys import load_keys as load_audit_keys
@@ -40,6 +42,14 @@ SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Reverse proxies (addresses or networks, e.g. "127.0.0.1,10.0.0.0/24") whose X-Forwarded-For is
+# believed (jiguan.core.middleware.client_ip). Empty: the client address is REMOTE_ADDR.
+JIGUAN_TRUSTED_PROXIES = env_list("JIGUAN_TRUSTED_PROXIES", "")
+for _proxy in JIGUAN_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"JIGUAN_TRUSTED_PROXIES: {_proxy!r} is not an address or network") from _error
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -167,6 +177,10 @@ JIGUAN_SECURITY = {
     # The idle clock restarts on a request at most this often (org.middleware): a session row is
     # written once a minute per active user, not on every page and API call.
     "SESSION_REFRESH_SECONDS": env_int("SESSION_REFRESH_SECONDS", 60),
+    # Refused sign-ins (login page and API token alike) per client address and per username in a
+    # minute; beyond, requests are answered "请求过于频繁" (429) before any password check or write.
+    "LOGIN_THROTTLE_PER_IP": env_int("LOGIN_THROTTLE_PER_IP", 20),
+    "LOGIN_THROTTLE_PER_ACCOUNT": env_int("LOGIN_THROTTLE_PER_ACCOUNT", 10),
 }
 SESSION_COOKIE_AGE = JIGUAN_SECURITY["SESSION_IDLE_MINUTES"] * 60
 SESSION_SAVE_EVERY_REQUEST = False
@@ -202,7 +216,7 @@ FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "jiguan.org.api.authentication.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "jiguan.org.api.authentication.PasswordCheckedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "jiguan.core.rest.Pagination",
@@ -251,6 +265,9 @@ JIGUAN_PUBLIC_URL = os.environ.get("JIGUAN_PUBLIC_URL", "").strip().rstrip("/")
 
 # Notification gateway for email/SMS: deployments plug in their own sender.
 JIGUAN_DEMO_PASSWORD = "Jiguan@2026demo"
+# `load_demo` creates province-wide administrators with the published password above: it runs only
+# when DEBUG is on (the dev settings) or this says the database is a demo.
+JIGUAN_DEMO = env_bool("JIGUAN_DEMO", False)
 API_TOKEN_MAX_AGE = timedelta(hours=env_int("API_TOKEN_MAX_AGE_HOURS", 12))
 
 # The audit chain's keys (HMAC-SM3, jiguan.audit.keys; docs/operations.md "The audit key"), kept out

@@ -11,6 +11,7 @@ from .base import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
+JIGUAN_DEMO = True  # tests load the demo data; the guard's own test turns this off
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in memory
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -132,6 +132,10 @@ class TokenView(APIView):
                                           password=body.validated_data["password"], success_action=Action.TOKEN,
                                           success_message=_("登录并签发 API 令牌"))
         except services.LoginRefused as refused:
+            if refused.code == "throttled":
+                response = error_response(refused.code, refused.message, status.HTTP_429_TOO_MANY_REQUESTS)
+                response["Retry-After"] = str(refused.retry_after)
+                return response
             return error_response(refused.code, refused.message, status.HTTP_401_UNAUTHORIZED)
         if user.password_expired:
             return error_response("password_expired", _("密码已过期或为初始密码，请先登录网页修改密码后再获取令牌。"),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from jiguan.core.demo import loaders
@@ -6,9 +7,17 @@ from jiguan.core.management.base import AuditedCommand
 
 
 class Command(AuditedCommand):
-    help = "Load the demo data of every module (idempotent) and print the demo accounts."
+    help = ("Load the demo data of every module (idempotent) and print the demo accounts. Runs only "
+            "with DEBUG on (the dev settings of manage.py) or JIGUAN_DEMO=1.")
 
     def handle(self, *args, **options):
+        if not (settings.DEBUG or settings.JIGUAN_DEMO):
+            # The demo creates province-wide administrators whose password is published.
+            raise CommandError(
+                "load_demo refused: these settings are not a demo (DEBUG is off and JIGUAN_DEMO is not set). "
+                "The demo data creates administrators of the whole province with the published demo "
+                "password; never load it into a production database. For a demo or training database, "
+                "run it with JIGUAN_DEMO=1.")
         with transaction.atomic():
             for label, module in loaders():
                 self.stdout.write(f"demo data: {label}")
