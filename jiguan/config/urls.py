@@ -36,6 +36,12 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
 ]
 
+# Under /api/ the structured JSON error body, elsewhere the HTML pages (jiguan.core.errors).
+handler400 = "jiguan.core.errors.bad_request"
+handler403 = "jiguan.core.errors.permission_denied"
+handler404 = "jiguan.core.errors.page_not_found"
+handler500 = "jiguan.core.errors.server_error"
+
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from jiguan.audit.models import Action
 from jiguan.core.api import ScopedModelViewSet, error_response, require_in_scope
+from jiguan.core.schema import error_responses
 
 from .. import filters, services
 from ..models import OrgUnit, Role, RoleAssignment, User
@@ -123,7 +124,8 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=serializers.TokenRequestSerializer, responses=serializers.TokenResponseSerializer)
+    @extend_schema(request=serializers.TokenRequestSerializer,
+                   responses={200: serializers.TokenResponseSerializer, **error_responses(401, 403, 429)})
     def post(self, request):
         body = serializers.TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
