@@ -43,9 +43,10 @@ card ids (progress on the ``DepreciationRun`` row), never a Python loop over car
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -526,25 +527,40 @@ def _each_chunk(work, lows: list[int]):
             thread.join()
 
 
+log = logging.getLogger(__name__)
+
+
+def heartbeat_timeout() -> timedelta:
+    return timedelta(minutes=settings.JIGUAN_DEPRECIATION_HEARTBEAT_MINUTES)
+
+
+def _stalled(run: DepreciationRun, now=None) -> bool:
+    """A running run whose worker has shown no progress for longer than the heartbeat timeout."""
+    beat = run.heartbeat_at or run.created_at
+    return beat is not None and beat < (now or timezone.now()) - heartbeat_timeout()
+
+
 def run_start(*, unit, period: int, actor) -> DepreciationRun:
-    """Create (or reset) the run of ``unit`` for ``period``; the work is done by ``run_execute``.
-    Refuses a month in the future and a second run while one is going."""
+    """Create (or reset) the run of ``unit`` for ``period``; the work is done by ``run_execute``,
+    queued by ``run_enqueue``. Refuses a month in the future and a second run while one is going
+    (a run whose worker stopped beating is not going: it may be started again)."""
     today = timezone.localdate()
     if period > period_of(today):
         raise ValueError(_("不能计提未来月份（%(period)s）的折旧。") % {"period": period_label(period)})
     with transaction.atomic():
         run = DepreciationRun.objects.select_for_update().filter(unit=unit, period=period).first()
-        if run is not None and run.status == RunStatus.RUNNING and run.done < run.total:
+        if run is not None and run.status == RunStatus.RUNNING and run.done < run.total and not _stalled(run):
             raise ValueError(_("%(period)s 的折旧正在计提中，请稍候。") % {"period": period_label(period)})
         total = _chargeable(unit, period).count()
         if run is None:
-            run = DepreciationRun.objects.create(unit=unit, period=period, total=total, started_by=actor)
+            run = DepreciationRun.objects.create(unit=unit, period=period, total=total, started_by=actor,
+                                                 heartbeat_at=timezone.now())
         else:
             # Idempotent: running the month again rewrites the same ledger.
             DepreciationEntry.objects.filter(run=run).delete()
             DepreciationRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.RUNNING, total=total, done=0, entry_count=0, amount=ZERO, error="",
-                finished_at=None, started_by=actor)
+                finished_at=None, started_by=actor, heartbeat_at=timezone.now())
             run.refresh_from_db()
         audit.record(Action.STATE, run, after={"period": period_label(period), "unit": unit.pk, "cards": total},
                      message=_("开始计提 %(period)s 折旧") % {"period": period_label(period)})
@@ -583,7 +599,8 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
             lows = list(range(bounds["low"], bounds["high"] + 1, CHUNK))
             for covered in _each_chunk(chunk, lows):
                 done += covered
-                DepreciationRun.objects.filter(pk=run.pk).update(done=min(done, run.total))
+                DepreciationRun.objects.filter(pk=run.pk).update(done=min(done, run.total),
+                                                                 heartbeat_at=timezone.now())
                 if progress:
                     progress(done, run.total)
         totals = DepreciationEntry.objects.filter(run=run).aggregate(n=models.Count("pk"), s=models.Sum("amount"))
@@ -599,4 +616,53 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
         DepreciationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:2000])
         raise
     return run
+
+
+def run_fail(run: DepreciationRun, reason: str, only_if: Q | None = None) -> bool:
+    """Mark a running run failed with ``reason`` (audited); False if it was no longer running (or
+    no longer matches ``only_if``)."""
+    with transaction.atomic():
+        failed = (DepreciationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).filter(only_if or Q())
+                  .update(status=RunStatus.FAILED, error=reason[:2000]))
+        if failed:
+            run.refresh_from_db()
+            audit.record(Action.STATE, run, before={"status": RunStatus.RUNNING}, after={"status": RunStatus.FAILED},
+                         message=_("计提 %(period)s 折旧失败：%(reason)s") % {"period": run.period_label,
+                                                                          "reason": reason})
+    return bool(failed)
+
+
+def run_enqueue(run: DepreciationRun, *, actor) -> DepreciationRun:
+    """Queue the job that charges ``run`` (inline when Celery is eager). When the job cannot be
+    queued (the broker is down), the run fails at once with the reason instead of staying 计提中.
+    An error of the job itself, run inline, has failed the run already and propagates."""
+    from .jobs import depreciation_run
+
+    try:
+        depreciation_run.start(run.pk, actor=actor)
+    except Exception as exc:
+        run.refresh_from_db()
+        if run.status != RunStatus.RUNNING:
+            raise  # the job ran inline and failed: run_execute recorded why
+        log.exception("depreciation run %s could not be queued", run.pk)
+        run_fail(run, _("计提任务未能提交到后台执行（%(error)s），请稍后重新计提。") % {
+            "error": str(exc)[:300] or type(exc).__name__})
+    run.refresh_from_db()
+    return run
+
+
+def runs_sweep(now=None) -> int:
+    """Fail the runs still 计提中 whose worker has shown no progress for longer than the heartbeat
+    timeout (the worker died, the job was lost): they say so and may be run again. Returns how many.
+    Periodic (Celery beat ``depreciation-sweep``) and ``manage.py depreciation_sweep``."""
+    now = now or timezone.now()
+    cutoff = now - heartbeat_timeout()
+    minutes = settings.JIGUAN_DEPRECIATION_HEARTBEAT_MINUTES
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    count = 0
+    for run in DepreciationRun.objects.filter(silent, status=RunStatus.RUNNING).select_related("unit").order_by("pk"):
+        count += run_fail(run, only_if=silent, reason=_("计提任务中断：超过 %(m)s 分钟没有进展（执行任务的进程可能已退出），"
+                                 "已处理 %(done)s / %(total)s 项，请重新计提。") % {
+            "m": minutes, "done": run.done, "total": run.total})
+    return count
 

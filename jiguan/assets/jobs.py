@@ -18,6 +18,15 @@ def depreciation_run(run_id: int, *, progress) -> dict:
 
 
 @job
+def depreciation_sweep(*, progress) -> dict:
+    """Periodic (``CELERY_BEAT_SCHEDULE["depreciation-sweep"]``): runs whose worker died fail and
+    may be run again (``depreciation.runs_sweep``; ``manage.py depreciation_sweep`` does the same)."""
+    from . import depreciation
+
+    return {"failed": depreciation.runs_sweep()}
+
+
+@job
 def asset_import(path: str, filename: str, token: str, *, progress) -> dict:
     """Import asset cards from a saved upload (``imports.AssetImporter``); the state file that the
     import page polls is kept by ``imports.run_import_job``. The upload is deleted at the end."""

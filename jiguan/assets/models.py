@@ -669,6 +669,9 @@ class DepreciationRun(ScopedModel):
                                    on_delete=models.PROTECT, null=True, related_name="+")
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    # Written when the run starts and after each chunk: a running run without one for longer than
+    # JIGUAN_DEPRECIATION_HEARTBEAT_MINUTES lost its worker (depreciation.runs_sweep fails it).
+    heartbeat_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("折旧计提")
@@ -686,6 +689,11 @@ class DepreciationRun(ScopedModel):
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, round(self.done * 100 / self.total))
+
+    @property
+    def restartable(self) -> bool:
+        """Failed (the job could not be queued, its worker died, a chunk failed): run it again."""
+        return self.status == RunStatus.FAILED
 
     def get_absolute_url(self) -> str:
         return reverse("assets:run_detail", args=[self.pk])

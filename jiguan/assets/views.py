@@ -947,15 +947,15 @@ class RunCreateView(ObjectFormView):
         return _("计提折旧")
 
     def perform(self, form):
-        from .jobs import depreciation_run
-
         data = form.cleaned_data
         try:
             run = depreciation.run_start(unit=data["unit"], period=data["month"], actor=self.request.user)
         except ValueError as exc:
             raise ValidationError({"month": str(exc)}) from None
         user = self.request.user
-        transaction.on_commit(lambda: depreciation_run.start(run.pk, actor=user), robust=True)
+        # After commit, so the job finds the run; a job that cannot be queued fails the run at once
+        # (run_enqueue), and the run page says so and offers 重新计提.
+        transaction.on_commit(lambda: depreciation.run_enqueue(run, actor=user), robust=True)
         return run
 
 
@@ -976,6 +976,7 @@ class RunDetailView(ObjectDetailView):
 
     def progress_context(self, run) -> dict:
         return {"run": run, "running": run.status == RunStatus.RUNNING, "amount": yuan(run.amount),
+                "can_restart": run.restartable and self.request.user.has_perm("assets.add_depreciationrun", run),
                 "ledger_url": f"{reverse('assets:ledger')}?period={run.period_label}&owner={run.unit_id}"}
 
     def get_context_data(self, **kwargs):

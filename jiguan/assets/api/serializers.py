@@ -463,15 +463,18 @@ class DepreciationRunSerializer(serializers.ModelSerializer):
     period = PeriodField(label=_("期间"), help_text=_("YYYY-MM"))
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     percent = serializers.IntegerField(read_only=True, help_text=_("进度（%）"))
+    restartable = serializers.BooleanField(read_only=True, help_text=_(
+        "失败（未能提交到后台、执行进程中断或出错，原因见 error）：以相同的单位和期间再次 POST 即重新计提"))
     started_by_name = serializers.CharField(source="started_by.display_name", read_only=True, default=None,
                                             allow_null=True)
 
     class Meta:
         model = DepreciationRun
         fields = ["id", "unit", "unit_name", "period", "status", "status_display", "total", "done", "percent",
-                  "entry_count", "amount", "started_by", "started_by_name", "finished_at", "error", "created_at"]
+                  "entry_count", "amount", "started_by", "started_by_name", "finished_at", "error", "restartable",
+                  "heartbeat_at", "created_at"]
         read_only_fields = ["status", "total", "done", "entry_count", "amount", "started_by", "finished_at", "error",
-                            "created_at"]
+                            "heartbeat_at", "created_at"]
         validators = []  # one run per unit and month: run_start reuses it
 
 

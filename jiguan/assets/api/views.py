@@ -574,7 +574,10 @@ class DepreciationRunViewSet(ScopedModelViewSet):
     """Monthly depreciation runs (折旧计提). POST charges a month for every card owned within the unit's
     subtree, set-based, in a background job, and returns the run with its progress (``status``,
     ``done`` of ``total``, ``percent``): finished when the job runs inline (the embedded default),
-    otherwise poll the run. Running a month again rewrites its ledger."""
+    otherwise poll the run. Running a month again rewrites its ledger. A run that failed (``error``
+    says why: the job could not be queued, its worker stopped without progress for
+    ``DEPRECIATION_HEARTBEAT_MINUTES``, a chunk failed) is ``restartable``: POST the same unit and
+    period again."""
 
     queryset = DepreciationRun.objects.all()
     serializer_class = serializers.DepreciationRunSerializer
@@ -604,8 +607,9 @@ class DepreciationRunViewSet(ScopedModelViewSet):
         except ValueError as exc:
             raise ValidationError({"period": str(exc)}) from None
         # The run row is committed: the job charges the month (inline when Celery is eager, as in the
-        # embedded default; otherwise in a worker, and GET …/runs/{id}/ shows the progress).
-        jobs.depreciation_run.start(run.pk, actor=user)
+        # embedded default; otherwise in a worker, and GET …/runs/{id}/ shows the progress). A job
+        # that cannot be queued fails the run at once, with the reason in ``error``.
+        depreciation.run_enqueue(run, actor=user)
         serializer.instance = self.get_queryset().get(pk=run.pk)
 
 

@@ -93,6 +93,9 @@ WSGI_APPLICATION = "jiguan.config.wsgi.application"
 # The monthly depreciation run (assets.depreciation.run_execute) shares its chunks among this many
 # database connections on PostgreSQL; 1 runs them one by one.
 JIGUAN_DEPRECIATION_WORKERS = env_int("DEPRECIATION_WORKERS", 2)
+# A running depreciation run without progress for this long lost its worker: the sweep marks it
+# failed, and it can be run again (jiguan.assets.depreciation.runs_sweep).
+JIGUAN_DEPRECIATION_HEARTBEAT_MINUTES = env_int("DEPRECIATION_HEARTBEAT_MINUTES", 15)
 
 # Form widgets: Django's templates, except <select>, rendered in Python (core.forms.FormRenderer).
 FORM_RENDERER = "jiguan.core.forms.FormRenderer"
@@ -150,6 +153,8 @@ CELERY_BEAT_SCHEDULE = {
     # Approval outcomes decided but not applied (the task after commit was lost), and requests that
     # cannot move on (an approver removed): jiguan.workflow.services.workflow_sweep.
     "workflow-sweep": {"task": "jiguan.workflow.tasks.sweep", "schedule": 300.0},
+    # Depreciation runs whose worker died (no heartbeat): failed, with the reason, restartable.
+    "depreciation-sweep": {"task": "jiguan.assets.jobs.depreciation_sweep", "schedule": 300.0},
 }
 
 AUTH_USER_MODEL = "org.User"
