@@ -335,6 +335,9 @@ class SecuritySettingsView(ScopedViewMixin, View):
             (_("锁定时长"), limits["LOCKOUT_MINUTES"], "LOCKOUT_MINUTES", _("分钟")),
             (_("密码有效期"), limits["PASSWORD_MAX_AGE_DAYS"], "PASSWORD_MAX_AGE_DAYS", _("天")),
             (_("会话空闲超时"), limits["SESSION_IDLE_MINUTES"], "SESSION_IDLE_MINUTES", _("分钟")),
+            (_("同一地址每分钟登录失败上限"), limits["LOGIN_THROTTLE_PER_IP"], "LOGIN_THROTTLE_PER_IP", _("次")),
+            (_("同一账号每分钟登录失败上限"), limits["LOGIN_THROTTLE_PER_ACCOUNT"], "LOGIN_THROTTLE_PER_ACCOUNT",
+             _("次")),
         ]
         return render(request, "org/security_settings.html", {
             "rows": rows, "breadcrumbs": [(_("安全策略"), None)]})

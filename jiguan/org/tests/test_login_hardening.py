@@ -237,6 +237,13 @@ def test_successful_logins_are_not_throttled(clerk):
         assert login_page(Client(), "clerk", PASSWORD).status_code == 302
 
 
+def test_the_security_administrator_sees_the_throttle_limits(users, client_for):
+    html = client_for(users["secadmin"]).get("/org/security/").content.decode()
+    for text in ("同一地址每分钟登录失败上限", "LOGIN_THROTTLE_PER_IP", "同一账号每分钟登录失败上限",
+                 "LOGIN_THROTTLE_PER_ACCOUNT"):
+        assert text in html
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_password_is_hashed_outside_any_transaction(clerk, hashes):
     # So a refused login holds the audit chain's lock only for its own insert, never for the hash.
