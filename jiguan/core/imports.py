@@ -444,7 +444,12 @@ class ImportResult:
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, encoding, headers). The message is for the user."""
+    """The file as a whole cannot be read (format, encoding, headers). The messages are for the user:
+    one per problem (``ImportFileError(first, second, ...)``)."""
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(m) for m in self.args]
 
 
 def _bold_cell(ws, value):
@@ -778,6 +783,10 @@ class Importer:
         self._bad_rows: set[int] = set()
         self._cells: list[tuple[str, ImportColumn, dict | None]] | None = None
         self._absent: dict[str, Any] = {}
+        self._header_problems: list[str] = []
+        self._unlabelled: tuple[int, ...] = ()  # positions of blank header cells
+        self._header_width = 0
+        self._unlabelled_data: dict[int, tuple[int, Any]] = {}  # position -> (first row, its cell)
 
     # Declarations ---------------------------------------------------------------------------
     def get_label(self) -> str:
@@ -831,7 +840,7 @@ class Importer:
                 result.sha256 = file_sha256(fileobj)
                 self.validate(fileobj, filename, store)
             except ImportFileError as exc:
-                result.file_errors.append(str(exc))
+                result.file_errors.extend(exc.messages)
             if result.total_rows == 0 and not result.has_errors:
                 result.file_errors.append(_("文件中没有数据行。"))
             if result.has_errors or dry_run:
@@ -862,6 +871,13 @@ class Importer:
         rows = iter_table(fileobj, filename)
         try:
             header_number, mapping = self.read_header(rows)
+            if self._header_problems:
+                # Rows are not checked against a wrong header; the file is only read to the end for
+                # the columns that hold data under a blank header, so that every problem is listed.
+                for number, cells in rows:
+                    self._note_unlabelled(number, cells)
+                raise ImportFileError(*self._header_problems, *self._unlabelled_problems(), self._header_hint(
+                    header_number))
             self._prepare_cells({column.key for _index, column in mapping})
             self.prefetch()
             keys = [column.key for _index, column in mapping]
@@ -870,7 +886,9 @@ class Importer:
             pick = operator.itemgetter(*indices) if len(indices) > 1 else (lambda cells: (cells[indices[0]],))
             example = self._example_signature(mapping) if self.skip_example_row else None
             done = 0
+            check_unlabelled = self._note_unlabelled
             for number, cells in rows:
+                check_unlabelled(number, cells)
                 if len(cells) < width:
                     cells = [*cells, *[None] * (width - len(cells))]
                 picked = pick(cells)
@@ -890,6 +908,9 @@ class Importer:
                 if done % self.progress_every == 0:
                     self._report(done, None)
             self.finish()
+            unlabelled = self._unlabelled_problems()
+            if unlabelled:
+                result.file_errors.extend([*unlabelled, self._header_hint(header_number)])
         finally:
             rows.close()
         result.errors.sort(key=lambda e: (e.row or 0, self._column_order(e.column)))
@@ -913,7 +934,9 @@ class Importer:
 
     def read_header(self, rows: Iterator) -> tuple[int, list[tuple[int, ImportColumn]]]:
         """Find the header (the first row naming a known column, within the first 10 rows) and map
-        cell positions to columns. Refuses unknown, duplicate and missing required headers."""
+        cell positions to columns. Unknown, duplicate and missing required headers are problems of
+        the file (``_header_problems``), each naming its column; a blank header cell is a problem
+        only if a row has data under it (``_note_unlabelled``). Never ignores a column."""
         known: dict[str, ImportColumn] = {}
         for column in self.columns:
             for name in (column.label, *column.aliases):
@@ -922,33 +945,50 @@ class Importer:
             names = [normalize_header(c) for c in cells]
             if not any(n in known for n in names):
                 continue
-            mapping, unknown, duplicate, seen = [], [], [], set()
+            mapping, problems, blank, seen = [], [], [], {}
             for index, name in enumerate(names):
                 if not name:
+                    blank.append(index)
                     continue
                 column = known.get(name)
                 if column is None:
-                    unknown.append(display(cells[index]))
+                    problems.append(_("第 %(col)s 列的列标题“%(name)s”无法识别。") % {
+                        "col": get_column_letter(index + 1), "name": display(cells[index])})
                 elif column.key in seen:
-                    duplicate.append(display(cells[index]))
+                    problems.append(_("第 %(col)s 列的列标题“%(name)s”与第 %(first)s 列重复。") % {
+                        "col": get_column_letter(index + 1), "name": display(cells[index]),
+                        "first": get_column_letter(seen[column.key] + 1)})
                 else:
-                    seen.add(column.key)
+                    seen[column.key] = index
                     mapping.append((index, column))
             missing = [str(c.label) for c in self.columns if c.required and c.key not in seen]
-            problems = []
             if missing:
-                problems.append(_("缺少必填列：%(cols)s") % {"cols": "、".join(missing)})
-            if unknown:
-                problems.append(_("无法识别的列：%(cols)s") % {"cols": "、".join(unknown)})
-            if duplicate:
-                problems.append(_("重复的列：%(cols)s") % {"cols": "、".join(duplicate)})
-            if problems:
-                raise ImportFileError(_("第 %(n)d 行的列标题有误（%(problems)s）。允许的列：%(allowed)s。请使用导入模板。") % {
-                    "n": number, "problems": "；".join(problems),
-                    "allowed": "、".join(str(c.label) for c in self.columns)})
+                problems.insert(0, _("缺少必填列：%(cols)s。") % {"cols": "、".join(missing)})
+            self._header_problems = problems
+            self._unlabelled, self._header_width = tuple(blank), len(cells)
             return number, mapping
         raise ImportFileError(_("找不到列标题行：文件的第 1 行应为列标题（%(cols)s）。请使用导入模板。") % {
             "cols": "、".join(str(c.label) for c in self.columns if c.required)})
+
+    def _note_unlabelled(self, number: int, cells) -> None:
+        """Remember the first row with data in a column without a header (a blank header cell, or
+        beyond the header's last cell)."""
+        width = self._header_width
+        if not self._unlabelled and len(cells) <= width:
+            return
+        found = self._unlabelled_data
+        for index in (*self._unlabelled, *range(width, len(cells))):
+            if index < len(cells) and index not in found and not is_blank(cells[index]):
+                found[index] = (number, cells[index])
+
+    def _unlabelled_problems(self) -> list[str]:
+        return [_("第 %(col)s 列有数据但没有列标题（第 %(row)d 行为“%(value)s”）：请填写列标题，或删除该列。") % {
+            "col": get_column_letter(index + 1), "row": row, "value": display(value)[:50]}
+            for index, (row, value) in sorted(self._unlabelled_data.items())]
+
+    def _header_hint(self, number: int) -> str:
+        return _("第 %(n)d 行为列标题行，允许的列：%(allowed)s。请使用导入模板。") % {
+            "n": number, "allowed": "、".join(str(c.label) for c in self.columns)}
 
     # Row checks -------------------------------------------------------------------------------
     def add_error(self, row: ImportRow | int, key: str | None, message: str, value: Any = None) -> None:

@@ -492,3 +492,45 @@ def test_the_progress_page_polls_while_the_job_runs(manager, manager_client, cli
     other = client_for(users["a_assets"])
     assert other.get(f"{URL}?job={'a' * 32}").status_code == 404
     assert manager_client.get(f"{URL}?job=../../x").status_code == 404
+
+
+# Headers: a column is never ignored (issue 16, item 10) ------------------------------------------
+
+
+def merged_brand_file(rows):
+    """The file a user gets after merging the 规格型号 and 品牌 header cells: 品牌's cell is blank,
+    its column still full of brands."""
+    header = list(HEADER)
+    header[COLUMN["品牌"]] = None
+    return xlsx_bytes(rows, header=header)
+
+
+def test_a_brand_column_under_a_merged_header_cell_refuses_the_import(manager_client):
+    response = upload(manager_client, merged_brand_file(card_rows(3)))
+    assert response.status_code == 200 and not Asset.objects.exists()
+    assert response.context["result"].file_errors[0] == (
+        "第 D 列有数据但没有列标题（第 2 行为“联想”）：请填写列标题，或删除该列。")
+    assert "第 D 列有数据但没有列标题" in response.content.decode()
+
+
+def test_an_unknown_header_and_a_headerless_column_are_both_listed(manager_client):
+    header = [*HEADER, "资产标签", None]
+    rows = [[*row, "CW-1", "多余"] for row in card_rows(2)]
+    response = upload(manager_client, xlsx_bytes(rows, header=header))
+    assert response.status_code == 200 and not Asset.objects.exists()
+    assert response.context["result"].file_errors[:2] == [
+        "第 X 列的列标题“资产标签”无法识别。",
+        "第 Y 列有数据但没有列标题（第 2 行为“多余”）：请填写列标题，或删除该列。"]
+
+
+def test_the_api_import_names_the_headerless_column(users, api_client_for):
+    client = api_client_for(users["a_assets"])
+    response = client.post(URL.replace("/assets/", "/api/v1/assets/"), {
+        "file": SimpleUploadedFile("资产.xlsx", merged_brand_file(card_rows(2)), content_type=XLSX)},
+        format="multipart")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "import_invalid"
+    assert error["rows"][0] == {"row": None, "column": "", "value": "",
+                                "message": "第 D 列有数据但没有列标题（第 2 行为“联想”）：请填写列标题，或删除该列。"}
+    assert not Asset.objects.exists()

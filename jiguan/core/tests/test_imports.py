@@ -153,15 +153,55 @@ def test_normalize_header():
 
 
 @pytest.mark.parametrize("header, expected", [
-    (["名称", "型号", "类别"], "无法识别的列：型号"),
-    (["名称", "数量"], "缺少必填列：类别"),
-    (["名称", "类别", "名称"], "重复的列：名称"),
+    (["名称", "型号", "类别"], "第 B 列的列标题“型号”无法识别。"),
+    (["名称", "数量"], "缺少必填列：类别。"),
+    (["名称", "类别", "名称"], "第 C 列的列标题“名称”与第 A 列重复。"),
 ])
 def test_bad_headers_are_refused_with_a_clear_message(sysadmin, header, expected):
-    importer, result = run(sysadmin, [header, ["桌子", "家具", "x"]])
+    importer, result = run(sysadmin, [header, ["桌子", "家具", "x"][:len(header)]])
     assert not result.committed and not importer.committed_rows
-    assert len(result.file_errors) == 1 and expected in result.file_errors[0]
-    assert "请使用导入模板" in result.file_errors[0]
+    assert result.file_errors == [expected, "第 1 行为列标题行，允许的列：名称、数量、日期、类别、金额、启用、编码。请使用导入模板。"]
+
+
+def test_a_column_with_data_under_a_blank_header_is_an_error_naming_it(sysadmin):
+    """Issue 16, item 10: two merged header cells left 品牌's column without a header, and the
+    import silently dropped every brand. Now nothing is imported and the column is named, with the
+    rows' own errors listed too."""
+    rows = [
+        ["名称", "类别", None, "编码", None],
+        ["桌子", "家具", "联想", "k1"],
+        ["椅子", "家具", None, "k2", None],
+        ["柜子", "家具", None, "k3", "备注"],
+        ["灯", "不存在的类别", None, "k4"],
+    ]
+    importer, result = run(sysadmin, rows)
+    assert not result.committed and not importer.committed_rows
+    assert result.file_errors[:2] == ["第 C 列有数据但没有列标题（第 2 行为“联想”）：请填写列标题，或删除该列。",
+                                      "第 E 列有数据但没有列标题（第 4 行为“备注”）：请填写列标题，或删除该列。"]
+    assert "请使用导入模板" in result.file_errors[2]
+    assert [(e.row, e.column) for e in result.errors] == [(5, "类别")]
+
+
+def test_a_csv_row_longer_than_its_header_is_an_error(sysadmin):
+    content = csv_bytes([["名称", "类别"], ["桌子", "家具", "多出来的"]])
+    importer, result = run(sysadmin, content, "probe.csv")
+    assert not result.committed
+    assert result.file_errors[0] == "第 C 列有数据但没有列标题（第 2 行为“多出来的”）：请填写列标题，或删除该列。"
+
+
+def test_every_header_problem_is_listed_at_once(sysadmin):
+    rows = [["名称", "型号", None, "名称"], ["桌子", "X1", "联想", "桌子"], ["椅子", None, None, None]]
+    importer, result = run(sysadmin, rows)
+    assert not result.committed and not result.errors
+    assert result.file_errors == [
+        "缺少必填列：类别。", "第 B 列的列标题“型号”无法识别。", "第 D 列的列标题“名称”与第 A 列重复。",
+        "第 C 列有数据但没有列标题（第 2 行为“联想”）：请填写列标题，或删除该列。",
+        "第 1 行为列标题行，允许的列：名称、数量、日期、类别、金额、启用、编码。请使用导入模板。"]
+
+
+def test_blank_header_cells_without_data_are_harmless(sysadmin):
+    importer, result = run(sysadmin, [["名称", None, "类别", None], ["桌子", None, "家具", ""]])
+    assert result.committed, result.file_errors
 
 
 def test_no_header_at_all(sysadmin):

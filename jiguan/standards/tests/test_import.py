@@ -459,3 +459,14 @@ def test_the_api_lists_a_batch_like_any_change_request(users, flow, approver, ad
         "table": "depreciation_life", "key": "", "effective_from": "2027-06-01", "reason": "测试"}, format="json")
     assert response.status_code == 400
     assert StandardChangeRequest.objects.count() == 1
+
+
+def test_a_column_with_data_under_a_blank_header_refuses_the_file(users, flow, approver, admin):
+    """Issue 16, item 10: the 备注 header cell left blank (merged into 可信度's) loses no note."""
+    header = [*GBT_HEADER[:-1], None]
+    rows = [[code, "", name, GBT, "[C]", "门类名称与代码经原文核对"] for code, name in DOORS]
+    response = upload(admin, xlsx_bytes(rows, header))
+    assert response.status_code == 200
+    assert response.context["result"].file_errors[0] == (
+        "第 F 列有数据但没有列标题（第 2 行为“门类名称与代码经原文核对”）：请填写列标题，或删除该列。")
+    assert not StandardChangeRequest.objects.filter(kind=RequestKind.IMPORT).exists()
