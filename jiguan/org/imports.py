@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 
 from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Upper
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +29,7 @@ from jiguan.core.imports import (
     Text,
 )
 
-from .models import PATH_SEPARATOR, OrgKind, OrgUnit
+from .models import CREDIT_CODE_TAKEN, PATH_SEPARATOR, OrgKind, OrgUnit
 from .validators import credit_code_check_char, credit_code_error, validate_region_code
 
 EXAMPLE_CREDIT_CODE = "11350100MB0123456" + credit_code_check_char("11350100MB0123456")
@@ -69,7 +69,7 @@ class UnitImporter(Importer):
         super().reset()
         self.by_name: dict[str, list[int]] = defaultdict(list)  # existing units the actor may add under
         self.by_code: dict[str, list[int]] = defaultdict(list)
-        self.code_owner: dict[str, str] = {}  # credit code -> name, every unit in scope
+        self.codes_taken: set[str] = set()  # the credit codes of every unit, in or out of scope
         self.existing_children: set[tuple[int, str]] = set()  # (parent id, name) in scope
         self.unit_names: dict[int, str] = {}
         self.file_by_name: dict[str, list[int]] = defaultdict(list)  # name -> row numbers
@@ -79,30 +79,30 @@ class UnitImporter(Importer):
         self.unresolved: list[tuple[int, str]] = []
 
     def prefetch(self):
-        """One query: every unit in the actor's import scope (parents must also be in the add scope)."""
+        """Two queries: every unit in the actor's import scope (parents must also be in the add
+        scope), and the credit codes of all units (a code is unique in the whole tree)."""
         import_scope = self.actor.get_scope("org.import_orgunit")
         add_scope = self.actor.get_scope("org.add_orgunit")
+        codes = OrgUnit.objects.exclude(credit_code="").annotate(code=Upper("credit_code")).values_list("code", flat=True)
+        self.codes_taken = set(codes.iterator(chunk_size=5000))
         units = OrgUnit.objects.in_scope(import_scope).values_list(
             "pk", "name", "credit_code", "path", "parent_id")
         for pk, name, code, path, parent_id in units.iterator(chunk_size=5000):
             self.existing_children.add((parent_id, name))
-            if code:
-                self.code_owner.setdefault(code, name)
             if not add_scope.contains_path(path):
                 continue
             self.unit_names[pk] = name
             self.by_name[name].append(pk)
             if code:
-                self.by_code[code].append(pk)
+                self.by_code[code.upper()].append(pk)
 
     def check_across(self, row: ImportRow):
         super().check_across(row)
         values = row.values
         name = values.get("name") if row.ok("name") else ""
         code = values.get("credit_code") if row.ok("credit_code") else ""
-        if code and code in self.code_owner:
-            self.add_error(row, "credit_code", _("该统一社会信用代码已被单位“%(name)s”使用。") % {
-                "name": self.code_owner[code]})
+        if code and code in self.codes_taken:
+            self.add_error(row, "credit_code", str(CREDIT_CODE_TAKEN))
         target = self.resolve_parent(row) if row.ok("parent") and values.get("parent") else None
         if target is not None:
             kind, ref = target

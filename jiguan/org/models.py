@@ -10,9 +10,10 @@ from django.contrib.auth.models import (
     _user_has_module_perms,
     _user_has_perm,
 )
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,12 @@ class OrgKind(models.TextChoices):
 
 ADMINISTRATIVE_KINDS = {OrgKind.PROVINCE, OrgKind.CITY, OrgKind.COUNTY, OrgKind.TOWNSHIP}
 CREDIT_CODE_KINDS = {OrgKind.AGENCY, OrgKind.INSTITUTION}
+
+# One unit per unified social credit code, whatever the case it was typed in: a unique index on
+# UPPER(credit_code) over the units that have one. The model's validation, the page, the API and the
+# importer all answer with this message; the index is what holds under concurrent writes.
+CREDIT_CODE_UNIQUE = "org_unit_credit_code_unique"
+CREDIT_CODE_TAKEN = _("该统一社会信用代码已被其他单位使用：一个统一社会信用代码只能登记一个单位。")
 
 
 class OrgUnitQuerySet(ScopedQuerySet):
@@ -90,6 +97,11 @@ class OrgUnit(TimeStampedModel):
             # Subtree = path LIKE 'prefix%': on PostgreSQL this needs the pattern operator class.
             models.Index(fields=["path"], name="org_unit_path_prefix", opclasses=["varchar_pattern_ops"]),
         ]
+        constraints = [
+            models.UniqueConstraint(Upper("credit_code"), name=CREDIT_CODE_UNIQUE, condition=~Q(credit_code=""),
+                                    violation_error_code="credit_code_taken",
+                                    violation_error_message=CREDIT_CODE_TAKEN),
+        ]
         permissions = [("move_orgunit", _("可以移动组织机构")), ("import_orgunit", _("可以导入组织机构"))]
 
     def __str__(self) -> str:
@@ -131,6 +143,21 @@ class OrgUnit(TimeStampedModel):
             errors.setdefault("parent", []).append(_("不能把单位移动到它自己的下级单位之下。"))
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        """Django reports a constraint over an expression as a non-field error: put the credit
+        code's under its field, where the page and the API show it."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            taken = [e for e in general if getattr(e, "code", None) == "credit_code_taken"]
+            if taken:
+                errors.setdefault("credit_code", []).extend(taken)
+            if len(taken) < len(general):
+                errors[NON_FIELD_ERRORS] = [e for e in general if e not in taken]
+            raise ValidationError(errors) from exc
 
     def ancestors(self):
         """Root first, self excluded. One query."""

@@ -15,7 +15,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.http import QueryDict
@@ -28,13 +28,35 @@ from jiguan.audit.models import Action
 from jiguan.core import context
 from jiguan.core.filters import filter_querystring
 
-from .models import PATH_SEPARATOR, Duty, OrgUnit, Role, RoleAssignment, SavedFilter, User
+from .models import (
+    CREDIT_CODE_TAKEN,
+    CREDIT_CODE_UNIQUE,
+    PATH_SEPARATOR,
+    Duty,
+    OrgUnit,
+    Role,
+    RoleAssignment,
+    SavedFilter,
+    User,
+)
 
 # Organisation units ----------------------------------------------------------------------------
 
 
 def _full_clean(obj, exclude=None):
     obj.full_clean(exclude=exclude, validate_unique=True)
+
+
+def _save_unit(unit: OrgUnit) -> None:
+    """Save a unit; when two writes pass the credit-code check at once, the unique index refuses the
+    second, which is answered with the model's message, not a 500."""
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError as exc:
+        if CREDIT_CODE_UNIQUE in str(exc):
+            raise ValidationError({"credit_code": [CREDIT_CODE_TAKEN]}) from exc
+        raise
 
 
 @transaction.atomic
@@ -44,7 +66,7 @@ def orgunit_create(*, parent: OrgUnit | None, **fields) -> OrgUnit:
     unit = OrgUnit(parent=parent, **fields)
     unit.path = f"{PATH_SEPARATOR}tmp-{timezone.now().timestamp()}{PATH_SEPARATOR}"
     _full_clean(unit, exclude=["path"])
-    unit.save()
+    _save_unit(unit)
     unit.path = f"{parent.path if parent else PATH_SEPARATOR}{unit.pk}{PATH_SEPARATOR}"
     unit.depth = parent.depth + 1 if parent else 0
     OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
@@ -60,7 +82,7 @@ def orgunit_update(*, unit: OrgUnit, **fields) -> OrgUnit:
     for name, value in fields.items():
         setattr(unit, name, value)
     _full_clean(unit)
-    unit.save()
+    _save_unit(unit)
     audit.record_update(unit, before)
     return unit
 

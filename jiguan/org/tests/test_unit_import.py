@@ -151,7 +151,9 @@ def test_import_gives_exactly_what_the_service_gives(admin_client, tree):
     existing = set(OrgUnit.objects.values_list("pk", flat=True))
     assert upload(admin_client, xlsx_bytes(rows)).status_code == 302
     imported = snapshot(tree.county_a, existing)
-    # The same rows through services.orgunit_create, under 乙县 (same depth as 甲县).
+    # The same rows through services.orgunit_create, under 乙县 (same depth as 甲县); a credit code
+    # is unique in the whole tree, so the imported units give theirs up first.
+    OrgUnit.objects.filter(path__startswith=tree.county_a.path).exclude(pk__in=existing).update(credit_code="")
     kinds = {str(label): value for value, label in OrgKind.choices}
     created = {"甲县": tree.county_b}
     with acting_as(None):
@@ -250,7 +252,7 @@ def test_reimporting_the_same_file_is_refused(admin_client):
     assert response.status_code == 200
     messages = {(e.row, e.column): e.message for e in response.context["errors"]}
     assert messages[(2, "名称")] == "上级单位“甲市”下已有名为“甲市第1局”的单位。"
-    assert messages[(2, "统一社会信用代码")] == "该统一社会信用代码已被单位“甲市第1局”使用。"
+    assert messages[(2, "统一社会信用代码")] == "该统一社会信用代码已被其他单位使用：一个统一社会信用代码只能登记一个单位。"
     assert OrgUnit.objects.count() == count
 
 
@@ -359,3 +361,12 @@ def test_import_queries_do_not_grow_with_rows(admin_client, django_assert_max_nu
     assert other[0] == other[1]
     assert new_units().filter(kind=OrgKind.AGENCY).count() == 110
     assert OrgUnit.objects.filter(parent__name__startswith="甲市第").count() == 220
+
+
+def test_a_column_with_data_under_a_blank_header_refuses_the_file(admin_client):
+    """Issue 16, item 10: a blank header cell over 统一社会信用代码's column loses no code."""
+    header = [h if h != "统一社会信用代码" else "" for h in HEADER]
+    response = upload(admin_client, xlsx_bytes(unit_rows(2), header))
+    assert response.status_code == 200 and not new_units().exists()
+    assert response.context["result"].file_errors[0] == (
+        f"第 F 列有数据但没有列标题（第 2 行为“{code(1)}”）：请填写列标题，或删除该列。")
