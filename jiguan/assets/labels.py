@@ -36,6 +36,7 @@ from fpdf import FPDF
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core.validators import parse_ids
 from jiguan.core.views import ScopedViewMixin
 
 from .filters import AssetFilter
@@ -305,7 +306,7 @@ class LabelSheetView(ScopedViewMixin, View):
         values = self.request.GET.getlist("ids")
         if not values:
             return None
-        return [int(v) for value in values for v in value.split(",") if v.strip().isdigit()]
+        return parse_ids(values)
 
     def _list_query(self) -> str:
         query = self.request.GET.copy()

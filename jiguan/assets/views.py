@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from jiguan.core.validators import parse_id, parse_ids
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin, focus_path
 from jiguan.standards.selectors import StandardNotFound, standard_value
 from jiguan.workflow import services as workflow_services
@@ -91,13 +92,7 @@ def with_value_text(objects, field: str = "original_value"):
 
 def ids_from(values) -> list[int]:
     """Card ids from ``?assets=1,2,3`` and/or repeated ``assets`` parameters."""
-    ids = []
-    for value in values:
-        for part in str(value).split(","):
-            part = part.strip()
-            if part.isdigit() and int(part) not in ids:
-                ids.append(int(part))
-    return ids[:1000]
+    return parse_ids(values, limit=1000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1026,7 +1021,7 @@ class SettingsView(ObjectFormView):
     def chosen_unit(self):
         units = self.tenant_units()
         unit_id = self.request.GET.get("unit", "")
-        unit = units.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+        unit = units.filter(pk=parse_id(unit_id)).first() if parse_id(unit_id) else None
         if unit is None:
             unit = units.order_by("depth", "path").first()
         if unit is None:

@@ -80,3 +80,24 @@ class FormRenderer(DjangoTemplates):
                 for _name, options, _index in context["widget"]["optgroups"] for option in options):
             return render_select(context)
         return super().render(template_name, context, request=request)
+
+
+class JSONObjectField(forms.JSONField):
+    """A JSON object of simple values typed into a form (``{"pages": 300000}``), checked by
+    ``core.validators.FlatJSONObject`` like the API's ``core.serializers.JSONObjectField``. Left
+    empty it is ``{}``; ``null``, ``[]`` or ``"abc"`` are refused under the field."""
+
+    def __init__(self, *, schema=None, **kwargs):
+        from .validators import FlatJSONObject
+
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.schema = schema or FlatJSONObject()
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return {}
+        value = super().to_python(value)
+        # Here, not in validators: Django skips those for "empty" values, and null and [] are empty.
+        self.schema(value)
+        return value

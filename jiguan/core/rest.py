@@ -63,6 +63,22 @@ def _locked_response(exc: ObjectLocked) -> Response:
     return Response({"error": body}, status=status.HTTP_409_CONFLICT)
 
 
+def error_messages(detail, prefix: str = "") -> list[str]:
+    """The messages of one field's error detail as flat text. The errors of a list's items
+    (``{0: [...], 2: [...]}``) and of a nested object's fields read "第 1 项：…" and "name：…"."""
+    if isinstance(detail, dict):
+        messages = []
+        for key, value in detail.items():
+            label = _("第 %(n)d 项") % {"n": key + 1} if isinstance(key, int) else str(key)
+            messages.extend(error_messages(value, f"{prefix}{label}："))
+        return messages
+    if isinstance(detail, list):
+        if any(isinstance(item, dict) for item in detail):  # a list of objects: one dict per item
+            return error_messages({n: item for n, item in enumerate(detail) if item}, prefix)
+        return [m for item in detail for m in error_messages(item, prefix)]
+    return [f"{prefix}{detail}"]
+
+
 def exception_handler(exc, context):
     if isinstance(exc, ObjectLocked):
         return _locked_response(exc)
@@ -82,9 +98,9 @@ def exception_handler(exc, context):
         body["message"] = ERROR_MESSAGES["validation_error"]
         detail = exc.detail
         if isinstance(detail, dict):
-            body["fields"] = {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+            body["fields"] = {k: error_messages(v) for k, v in detail.items()}
         else:
-            body["fields"] = {"non_field_errors": [str(m) for m in (detail if isinstance(detail, list) else [detail])]}
+            body["fields"] = {"non_field_errors": error_messages(detail)}
     else:
         detail = getattr(exc, "detail", "")
         if isinstance(exc, (exceptions.NotFound, exceptions.NotAuthenticated, exceptions.PermissionDenied)) and \

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from jiguan.core.tables import Column, Table
+from jiguan.core.validators import parse_ids
 from jiguan.core.views import ObjectListView, ScopedViewMixin
 
 from . import services
@@ -34,7 +35,7 @@ class MarkReadView(ScopedViewMixin, View):
     model = Notification
 
     def post(self, request):
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+        ids = parse_ids(request.POST.getlist("id")) or None
         count = services.mark_read(user=request.user, ids=ids)
         messages.success(request, _("已将 %(n)d 条消息标为已读。") % {"n": count})
         return redirect(request.POST.get("next") or "notifications:list")

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jiguan.core.forms import JSONObjectField
 from jiguan.org.forms import ScopedFormMixin
 
 from .models import Confidence, StandardTable
@@ -32,7 +33,7 @@ class ChangeRequestForm(ScopedFormMixin, forms.Form):
     unit = forms.CharField(label=_("单位"), max_length=20, required=False)
     value2 = forms.DecimalField(label=_("第二数值"), max_digits=20, decimal_places=6, required=False)
     unit2 = forms.CharField(label=_("第二数值单位"), max_length=20, required=False)
-    attrs = forms.JSONField(label=_("其他属性"), required=False,
+    attrs = JSONObjectField(label=_("其他属性"), required=False,
                             help_text=_("JSON 对象，例如 {\"pages\": 300000}；没有则留空。"),
                             widget=forms.Textarea(attrs={"rows": 2}))
     source = forms.CharField(label=_("依据文件"), max_length=300)

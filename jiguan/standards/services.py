@@ -37,6 +37,7 @@ from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.core import context
 from jiguan.core.services import generic_create, generic_update
+from jiguan.core.validators import FlatJSONObject
 from jiguan.workflow import selectors as workflow_selectors
 from jiguan.workflow import services as workflow
 from jiguan.workflow.models import ActionKind, ApproverRelation, Flow, FlowStep
@@ -83,10 +84,10 @@ def table_update(*, table: StandardTable, **fields) -> StandardTable:
 def _validate_attrs(attrs) -> dict:
     if attrs in (None, ""):
         return {}
-    if not isinstance(attrs, dict) or not all(
-            isinstance(k, str) and (v is None or isinstance(v, (str, int, float))) and not isinstance(v, bool)
-            for k, v in attrs.items()):
-        raise ValidationError({"attrs": _("其他属性须为“名称: 数值或文字”的简单对象。")})
+    try:
+        FlatJSONObject()(attrs)  # the rule of the API's and the form's field
+    except ValidationError as exc:
+        raise ValidationError({"attrs": exc.messages}) from exc
     return attrs
 
 

@@ -18,6 +18,7 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
 
 from jiguan.core.api import ScopedViewSetMixin
+from jiguan.core.serializers import Serializer
 
 from .. import selectors
 from ..models import MONEY, Asset
@@ -30,12 +31,12 @@ LEVEL = OpenApiParameter("level", OpenApiTypes.INT, enum=sorted(selectors.CLASS_
 KIND = serializers.ChoiceField(choices=selectors.ROW_KINDS, help_text=_("row 明细，subtotal 小计，total 合计"))
 
 
-class ReportUnitSerializer(serializers.Serializer):
+class ReportUnitSerializer(Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class SummaryRowSerializer(serializers.Serializer):
+class SummaryRowSerializer(Serializer):
     kind = KIND
     unit = serializers.IntegerField(source="unit.pk", allow_null=True, default=None)
     unit_name = serializers.CharField()
@@ -48,14 +49,14 @@ class SummaryRowSerializer(serializers.Serializer):
     net_value = serializers.DecimalField(label=_("净值（元）"), **MONEY)
 
 
-class SummarySerializer(serializers.Serializer):
+class SummarySerializer(Serializer):
     unit = ReportUnitSerializer()
     on = serializers.DateField()
     level = serializers.IntegerField()
     rows = SummaryRowSerializer(many=True, help_text=_("各下级单位（及本级）× 分类的明细、各单位小计，最后一行为合计"))
 
 
-class StatusRowSerializer(serializers.Serializer):
+class StatusRowSerializer(Serializer):
     kind = KIND
     status = serializers.CharField()
     label = serializers.CharField()
@@ -64,12 +65,12 @@ class StatusRowSerializer(serializers.Serializer):
     original_value = serializers.DecimalField(**MONEY)
 
 
-class StatusSerializer(serializers.Serializer):
+class StatusSerializer(Serializer):
     unit = ReportUnitSerializer()
     rows = StatusRowSerializer(many=True)
 
 
-class DisposalRowSerializer(serializers.Serializer):
+class DisposalRowSerializer(Serializer):
     kind = KIND
     year = serializers.IntegerField(allow_null=True)
     method = serializers.CharField()
@@ -80,7 +81,7 @@ class DisposalRowSerializer(serializers.Serializer):
     income = serializers.DecimalField(label=_("处置收入（元）"), **MONEY)
 
 
-class DisposalStatsSerializer(serializers.Serializer):
+class DisposalStatsSerializer(Serializer):
     unit = ReportUnitSerializer()
     rows = DisposalRowSerializer(many=True)
 

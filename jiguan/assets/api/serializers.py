@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jiguan.core.serializers import IdField, ModelSerializer, Serializer
 from jiguan.org.models import OrgUnit, User
 from jiguan.workflow.models import ApprovalRequest
 from jiguan.workflow.selectors import latest_request, latest_requests
@@ -63,7 +64,7 @@ class PeriodField(serializers.RegexField):
 # Approval status of lifecycle documents
 # ---------------------------------------------------------------------------------------------
 
-class ApprovalSummarySerializer(serializers.ModelSerializer):
+class ApprovalSummarySerializer(ModelSerializer):
     """The document's latest approval request; decide it at ``/api/v1/workflow/requests/{id}/``."""
 
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -88,7 +89,7 @@ class WithApprovalListSerializer(serializers.ListSerializer):
         return super().to_representation(items)
 
 
-class WithApprovalMixin(serializers.Serializer):
+class WithApprovalMixin(Serializer):
     approval = serializers.SerializerMethodField(help_text=_("最近一次审批申请（提交后才有）"))
 
     @extend_schema_field(ApprovalSummarySerializer(allow_null=True))
@@ -102,7 +103,7 @@ class WithApprovalMixin(serializers.Serializer):
 # Asset cards
 # ---------------------------------------------------------------------------------------------
 
-class DepreciationFiguresSerializer(serializers.Serializer):
+class DepreciationFiguresSerializer(Serializer):
     period = serializers.CharField(help_text=_("计算至该月末（当月，YYYY-MM）"))
     accumulated = serializers.DecimalField(**MONEY, help_text=_("累计折旧（元）"))
     net_value = serializers.DecimalField(**MONEY, help_text=_("净值（元）"))
@@ -118,7 +119,7 @@ NOT_CHANGEABLE = {
 }
 
 
-class AssetSerializer(serializers.ModelSerializer):
+class AssetSerializer(ModelSerializer):
     """An asset card. Creating registers ``count`` identical cards (验收登记); a change (PATCH) may
     carry only the descriptive fields, location, people and status (资产变更)."""
 
@@ -182,7 +183,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "months_charged": depreciation.charged_months(asset, period)}).data
 
 
-class AssetBriefSerializer(serializers.ModelSerializer):
+class AssetBriefSerializer(ModelSerializer):
     owner_unit_name = serializers.CharField(source="owner_unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -193,14 +194,14 @@ class AssetBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssetRegistrationSerializer(serializers.Serializer):
+class AssetRegistrationSerializer(Serializer):
     """The answer to a registration: every new card (one per ``count``)."""
 
     count = serializers.IntegerField(help_text=_("新登记的卡片张数"))
     results = AssetSerializer(many=True)
 
 
-class IssueSerializer(serializers.Serializer):
+class IssueSerializer(Serializer):
     user = serializers.PrimaryKeyRelatedField(label=_("领用人"), queryset=User.objects.filter(is_active=True),
                                               required=False, allow_null=True)
     department = serializers.PrimaryKeyRelatedField(label=_("领用部门"), queryset=OrgUnit.objects.filter(is_active=True),
@@ -211,19 +212,19 @@ class IssueSerializer(serializers.Serializer):
     on = serializers.DateField(label=_("业务日期"), required=False, help_text=_("默认今天"))
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(Serializer):
     location = serializers.CharField(label=_("存放地点"), max_length=120, required=False, allow_blank=True)
     on = serializers.DateField(label=_("业务日期"), required=False, help_text=_("默认今天"))
 
 
-class ValueAdjustSerializer(serializers.Serializer):
+class ValueAdjustSerializer(Serializer):
     delta = serializers.DecimalField(label=_("调整金额（元）"), **MONEY,
                                      help_text=_("增加为正数（如升级改造），减少为负数"))
     on = serializers.DateField(label=_("生效日期"), help_text=_("从该月起按剩余月数重新分摊"))
     reason = serializers.CharField(label=_("调整原因"), max_length=200)
 
 
-class ValueChangeSerializer(WithApprovalMixin, serializers.ModelSerializer):
+class ValueChangeSerializer(WithApprovalMixin, ModelSerializer):
     """A value change (价值调整单) of one card. The card's original value changes when the flow of
     business type ``assets.value_change`` approves; ``applied_on`` is the date it took effect (later than
     ``effective_on`` when that month's depreciation was charged while the request waited). Status
@@ -245,7 +246,7 @@ class ValueChangeSerializer(WithApprovalMixin, serializers.ModelSerializer):
         list_serializer_class = WithApprovalListSerializer
 
 
-class WorkloadReadingSerializer(serializers.ModelSerializer):
+class WorkloadReadingSerializer(ModelSerializer):
     """A month's workload of a units-of-production card (工作量法). POST records it; recording a month
     again corrects it while no depreciation run has charged that month. ``cumulative``,
     ``depreciation`` and ``charged`` are computed."""
@@ -272,7 +273,7 @@ class WorkloadReadingSerializer(serializers.ModelSerializer):
         return reading.period in self.context.get("charged", ())
 
 
-class RepairRecordSerializer(serializers.ModelSerializer):
+class RepairRecordSerializer(ModelSerializer):
     under_repair = serializers.BooleanField(label=_("仍在维修中"), write_only=True, required=False, default=False,
                                             help_text=_("为 true 时卡片状态改为“维修中”，否则恢复为“在用”"))
 
@@ -282,7 +283,7 @@ class RepairRecordSerializer(serializers.ModelSerializer):
         read_only_fields = ["asset", "created_at"]
 
 
-class AssetEventSerializer(serializers.ModelSerializer):
+class AssetEventSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None, allow_null=True)
 
@@ -297,14 +298,14 @@ class AssetEventSerializer(serializers.ModelSerializer):
 # Lifecycle documents: transfer, disposal, configuration request
 # ---------------------------------------------------------------------------------------------
 
-class DocumentItemSerializer(serializers.Serializer):
+class DocumentItemSerializer(Serializer):
     asset = serializers.IntegerField(source="asset_id")
     code = serializers.CharField(source="asset.code")
     name = serializers.CharField(source="asset.name")
     original_value = serializers.DecimalField(**MONEY)
 
 
-class TransferSerializer(WithApprovalMixin, serializers.ModelSerializer):
+class TransferSerializer(WithApprovalMixin, ModelSerializer):
     """A transfer (调拨). Creating one takes cards of one owning unit (the 调出单位) and, with
     ``submit`` (default), starts its approval; the owner changes when the flow approves."""
 
@@ -314,7 +315,7 @@ class TransferSerializer(WithApprovalMixin, serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     requested_by_name = serializers.CharField(source="requested_by.display_name", read_only=True)
     items = DocumentItemSerializer(many=True, read_only=True)
-    assets = serializers.ListField(child=serializers.IntegerField(), write_only=True, min_length=1, max_length=1000,
+    assets = serializers.ListField(child=IdField(), write_only=True, min_length=1, max_length=1000,
                                    label=_("资产"), help_text=_("调拨的资产卡片编号（须属于同一产权单位）"))
     submit = serializers.BooleanField(write_only=True, required=False, default=True,
                                       help_text=_("为 true（默认）时创建后立即提交审批"))
@@ -334,7 +335,7 @@ class DisposalItemSerializer(DocumentItemSerializer):
     done = serializers.BooleanField()
 
 
-class DisposalSerializer(WithApprovalMixin, serializers.ModelSerializer):
+class DisposalSerializer(WithApprovalMixin, ModelSerializer):
     """A disposal (处置) of cards of one owning unit. The cards become 待处置 at once; on approval
     they close (已处置), otherwise they return to their former status."""
 
@@ -342,7 +343,7 @@ class DisposalSerializer(WithApprovalMixin, serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     requested_by_name = serializers.CharField(source="requested_by.display_name", read_only=True)
     items = DisposalItemSerializer(many=True, read_only=True)
-    assets = serializers.ListField(child=serializers.IntegerField(), write_only=True, min_length=1, max_length=1000,
+    assets = serializers.ListField(child=IdField(), write_only=True, min_length=1, max_length=1000,
                                    label=_("资产"), help_text=_("处置的资产卡片编号（须属于同一产权单位）"))
     submit = serializers.BooleanField(write_only=True, required=False, default=True,
                                       help_text=_("为 true（默认）时创建后立即提交审批"))
@@ -360,12 +361,12 @@ class DisposalSerializer(WithApprovalMixin, serializers.ModelSerializer):
         list_serializer_class = WithApprovalListSerializer
 
 
-class DisposalResultSerializer(serializers.Serializer):
+class DisposalResultSerializer(Serializer):
     reply_no = serializers.CharField(label=_("批复文号"), max_length=60, required=False, allow_blank=True)
     income = serializers.DecimalField(label=_("处置收入（元）"), **MONEY, required=False, allow_null=True)
 
 
-class ConfigurationNoteSerializer(serializers.Serializer):
+class ConfigurationNoteSerializer(Serializer):
     """One finding of the check against the configuration standard."""
 
     message = serializers.CharField()
@@ -381,7 +382,7 @@ class ConfigurationNoteSerializer(serializers.Serializer):
     idle_count = serializers.IntegerField(required=False, help_text=_("申请时申请人数据范围内的同类闲置资产数"))
 
 
-class ConfigurationRequestSerializer(WithApprovalMixin, serializers.ModelSerializer):
+class ConfigurationRequestSerializer(WithApprovalMixin, ModelSerializer):
     """A configuration request (配置申请), checked against the configuration standard; idle cards of
     the same class in scope must be reallocated first, or ``idle_reason`` says why not."""
 
@@ -432,7 +433,7 @@ class ConfigurationRequestSerializer(WithApprovalMixin, serializers.ModelSeriali
         return self._idle(obj)[1]
 
 
-class ConfigurationCheckSerializer(serializers.Serializer):
+class ConfigurationCheckSerializer(Serializer):
     unit = serializers.PrimaryKeyRelatedField(
         label=_("申请单位"), queryset=OrgUnit.objects.filter(is_active=True), required=False,
         help_text=_("申请单位；不在您的数据范围内时返回 404"))
@@ -444,7 +445,7 @@ class ConfigurationCheckSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(label=_("数量"), min_value=1, required=False, default=1)
 
 
-class ConfigurationCheckResultSerializer(serializers.Serializer):
+class ConfigurationCheckResultSerializer(Serializer):
     over_standard = serializers.BooleanField()
     notes = ConfigurationNoteSerializer(many=True)
     idle = AssetBriefSerializer(many=True, help_text=_("数据范围内同类闲置资产：应优先调剂使用"))
@@ -454,7 +455,7 @@ class ConfigurationCheckResultSerializer(serializers.Serializer):
 # Depreciation
 # ---------------------------------------------------------------------------------------------
 
-class DepreciationRunSerializer(serializers.ModelSerializer):
+class DepreciationRunSerializer(ModelSerializer):
     """A monthly depreciation run over every card owned within ``unit``'s subtree (idempotent per
     unit and month: running a month again rewrites its ledger)."""
 
@@ -478,7 +479,7 @@ class DepreciationRunSerializer(serializers.ModelSerializer):
         validators = []  # one run per unit and month: run_start reuses it
 
 
-class DepreciationEntrySerializer(serializers.ModelSerializer):
+class DepreciationEntrySerializer(ModelSerializer):
     asset_code = serializers.CharField(source="asset.code", read_only=True)
     asset_name = serializers.CharField(source="asset.name", read_only=True)
     period = PeriodField(read_only=True)
@@ -496,7 +497,7 @@ class DepreciationEntrySerializer(serializers.ModelSerializer):
 # Import (资产卡片导入)
 # ---------------------------------------------------------------------------------------------
 
-class AssetImportUploadSerializer(serializers.Serializer):
+class AssetImportUploadSerializer(Serializer):
     file = serializers.FileField(help_text=_("导入文件（.xlsx 或 .csv），列与导入模板相同"))
 
     def validate_file(self, upload):
@@ -509,25 +510,25 @@ class AssetImportUploadSerializer(serializers.Serializer):
         return upload
 
 
-class AssetImportedSerializer(serializers.Serializer):
+class AssetImportedSerializer(Serializer):
     imported = serializers.IntegerField(help_text=_("导入的卡片张数"))
     codes = serializers.ListField(child=serializers.CharField(), max_length=2,
                                   help_text=_("分配的第一个和最后一个资产编码（按编码排序）"))
 
 
-class AssetImportQueuedSerializer(serializers.Serializer):
+class AssetImportQueuedSerializer(Serializer):
     job = serializers.CharField(help_text=_("导入任务令牌"))
     status_url = serializers.CharField(help_text=_("查询任务进度和结果的地址"))
 
 
-class ImportRowErrorSerializer(serializers.Serializer):
+class ImportRowErrorSerializer(Serializer):
     row = serializers.IntegerField(allow_null=True, help_text=_("文件中的行号（表头为第 1 行）；空：整个文件的错误"))
     column = serializers.CharField(help_text=_("列名"))
     value = serializers.CharField(help_text=_("填写的值"))
     message = serializers.CharField(help_text=_("错误原因"))
 
 
-class ImportErrorSerializer(serializers.Serializer):
+class ImportErrorSerializer(Serializer):
     code = serializers.CharField(help_text=_("import_invalid：文件有错误，未导入任何数据；import_failed：系统错误"))
     message = serializers.CharField()
     rows = ImportRowErrorSerializer(many=True, required=False, help_text=_("每一处错误（行、列、值、原因）"))
@@ -536,15 +537,15 @@ class ImportErrorSerializer(serializers.Serializer):
     report_url = serializers.CharField(required=False, help_text=_("错误报告（.xlsx）的下载地址"))
 
 
-class ImportErrorBodySerializer(serializers.Serializer):
+class ImportErrorBodySerializer(Serializer):
     error = ImportErrorSerializer()
 
 
-class ImportJobResultSerializer(serializers.Serializer):
+class ImportJobResultSerializer(Serializer):
     imported = serializers.IntegerField(help_text=_("导入的卡片张数"))
 
 
-class AssetImportJobSerializer(serializers.Serializer):
+class AssetImportJobSerializer(Serializer):
     job = serializers.CharField(help_text=_("导入任务令牌"))
     status = serializers.ChoiceField(["queued", "running", "done", "failed"],
                                      help_text=_("queued 排队中、running 进行中、done 已完成、failed 出错"))
@@ -561,7 +562,7 @@ class AssetImportJobSerializer(serializers.Serializer):
 # Photos and attachments (照片与附件)
 # ---------------------------------------------------------------------------------------------
 
-class AssetAttachmentSerializer(serializers.ModelSerializer):
+class AssetAttachmentSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     uploaded_by_name = serializers.CharField(source="uploaded_by.display_name", read_only=True, default=None,
                                              allow_null=True)
@@ -581,7 +582,7 @@ class AssetAttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class AssetAttachmentUploadSerializer(serializers.Serializer):
+class AssetAttachmentUploadSerializer(Serializer):
     file = serializers.ListField(
         child=serializers.FileField(), allow_empty=False,
         help_text=_("一个或多个文件（字段 file 可重复）：照片 JPG、PNG、WEBP，文档 PDF、DOCX、XLSX、OFD"))

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from jiguan.core.serializers import ModelSerializer
+
 from ..models import AuditEvent
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(ModelSerializer):
     action_display = serializers.CharField(source="get_action_display", read_only=True)
 
     class Meta:

@@ -1,9 +1,9 @@
-from rest_framework import serializers
+from jiguan.core.serializers import ModelSerializer
 
 from ..models import Notification
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "title", "body", "url", "created_at", "read_at"]

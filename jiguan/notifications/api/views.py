@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from jiguan.core.api import ScopedReadOnlyViewSet
+from jiguan.core.validators import parse_ids
 
 from .. import services
 from ..models import Notification
@@ -31,5 +32,5 @@ class NotificationViewSet(ScopedReadOnlyViewSet):
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
         """Mark all (or the ids given as ?id=1&id=2) of the caller's notifications read."""
-        ids = [int(i) for i in request.query_params.getlist("id") if i.isdigit()] or None
+        ids = parse_ids(request.query_params.getlist("id")) or None
         return Response({"marked": services.mark_read(user=request.user, ids=ids)})

@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from jiguan.core.serializers import ModelSerializer, Serializer
+
 from ..models import OrgUnit, Role, RoleAssignment, User
 
 
-class OrgUnitSerializer(serializers.ModelSerializer):
+class OrgUnitSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -17,11 +19,11 @@ class OrgUnitSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class OrgUnitMoveSerializer(serializers.Serializer):
+class OrgUnitMoveSerializer(Serializer):
     parent = serializers.PrimaryKeyRelatedField(label=_("新的上级单位"), queryset=OrgUnit.objects.all())
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
 
@@ -32,7 +34,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["is_locked", "last_login", "date_joined"]
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(ModelSerializer):
     permissions = serializers.SerializerMethodField()
 
     class Meta:
@@ -44,7 +46,7 @@ class RoleSerializer(serializers.ModelSerializer):
         return sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all())
 
 
-class RoleAssignmentSerializer(serializers.ModelSerializer):
+class RoleAssignmentSerializer(ModelSerializer):
     class Meta:
         model = RoleAssignment
         fields = ["id", "user", "role", "unit", "include_descendants", "granted_by", "created_at"]
@@ -52,12 +54,12 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(Serializer):
     username = serializers.CharField(label=_("用户名"))
     password = serializers.CharField(label=_("密码"), style={"input_type": "password"})
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class TokenResponseSerializer(Serializer):
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()
     user = UserSerializer()

@@ -1,12 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from jiguan.core.serializers import ModelSerializer
 from jiguan.workflow.selectors import latest_request, latest_requests
 
 from ..models import Confidence, StandardChangeRequest, StandardEntry, StandardTable
 
 
-class StandardTableSerializer(serializers.ModelSerializer):
+class StandardTableSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -15,7 +16,7 @@ class StandardTableSerializer(serializers.ModelSerializer):
                   "value2_label", "value2_unit", "default_source", "hierarchical", "sort_order", "updated_at"]
 
 
-class StandardEntrySerializer(serializers.ModelSerializer):
+class StandardEntrySerializer(ModelSerializer):
     table = serializers.SlugRelatedField(slug_field="code", read_only=True)
     confidence_display = serializers.CharField(source="get_confidence_display", read_only=True)
     approved_by_name = serializers.SerializerMethodField()
@@ -39,7 +40,7 @@ class ChangeRequestListSerializer(serializers.ListSerializer):
         return super().to_representation(items)
 
 
-class StandardChangeRequestSerializer(serializers.ModelSerializer):
+class StandardChangeRequestSerializer(ModelSerializer):
     """Reading a request, and creating one (``submit: true`` sends it for approval at once). Fields of
     the proposal left out are taken from the current version of the key. ``approval_request`` is the
     id of its approval request (``/api/v1/workflow/requests/{id}/``), where it is approved or rejected.

@@ -1,12 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from jiguan.core.serializers import ModelSerializer, Serializer
 from jiguan.org.models import OrgUnit, User
 
 from ..models import ApprovalAction, ApprovalRequest, Flow, FlowStep
 
 
-class FlowStepSerializer(serializers.ModelSerializer):
+class FlowStepSerializer(ModelSerializer):
     class Meta:
         model = FlowStep
         fields = ["id", "flow", "order", "name", "approver_role", "relation", "unit_kind", "unit_keyword",
@@ -14,7 +15,7 @@ class FlowStepSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class FlowSerializer(serializers.ModelSerializer):
+class FlowSerializer(ModelSerializer):
     steps = FlowStepSerializer(many=True, read_only=True)
 
     class Meta:
@@ -23,7 +24,7 @@ class FlowSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class ApprovalActionSerializer(serializers.ModelSerializer):
+class ApprovalActionSerializer(ModelSerializer):
     actor_name = serializers.CharField(source="actor.display_name", read_only=True, default="")
 
     class Meta:
@@ -31,7 +32,7 @@ class ApprovalActionSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "step", "step_name", "actor", "actor_name", "delegate_to", "comment", "at"]
 
 
-class ApprovalRequestSerializer(serializers.ModelSerializer):
+class ApprovalRequestSerializer(ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     current_step_name = serializers.CharField(source="current_step.name", read_only=True, default="")
     actions = ApprovalActionSerializer(many=True, read_only=True)
@@ -45,7 +46,7 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(Serializer):
     comment = serializers.CharField(label=_("审批意见"), required=False, allow_blank=True, max_length=500)
     version = serializers.IntegerField(label=_("申请版本"), required=False,
                                        help_text=_("读取申请时的 version；若申请已变化则返回 409。"))
@@ -53,7 +54,7 @@ class DecisionSerializer(serializers.Serializer):
                                                      queryset=User.objects.filter(is_active=True))
 
 
-class RoutePreviewSerializer(serializers.Serializer):
+class RoutePreviewSerializer(Serializer):
     business_type = serializers.ChoiceField(label=_("业务类型"), choices=())
     business_unit = serializers.PrimaryKeyRelatedField(
         label=_("业务单位"), queryset=OrgUnit.objects.all(),
@@ -71,7 +72,7 @@ class RoutePreviewSerializer(serializers.Serializer):
         self.fields["business_type"].choices = registry.choices()
 
 
-class RouteStepSerializer(serializers.Serializer):
+class RouteStepSerializer(Serializer):
     order = serializers.IntegerField(source="step.order")
     name = serializers.CharField(source="step.name")
     role = serializers.CharField(source="step.approver_role.name")
@@ -86,7 +87,7 @@ class RouteStepSerializer(serializers.Serializer):
         return [{"id": u.pk, "username": u.username, "name": u.display_name} for u in row.approvers]
 
 
-class RoutePlanSerializer(serializers.Serializer):
+class RoutePlanSerializer(Serializer):
     flow = serializers.IntegerField(source="flow.pk", allow_null=True, default=None)
     flow_name = serializers.CharField(source="flow.name", allow_null=True, default=None)
     ok = serializers.BooleanField()
