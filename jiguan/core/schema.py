@@ -87,6 +87,11 @@ class AutoSchema(openapi.AutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
+    def _get_paginator(self):
+        # DRF paginates only what a GET lists: a POST that answers a list (the attachments it uploaded)
+        # answers a plain array, not a page.
+        return super()._get_paginator() if self.method == "GET" else None
+
     def error_codes(self, operation) -> list[int]:
         parameters = operation.get("parameters", [])
         writes = self.method not in SAFE_METHODS

@@ -303,7 +303,8 @@ class AssetViewSet(ScopedModelViewSet):
             serializers.AssetAttachmentSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(methods=["GET"], operation_id="assets_attachment_download",
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, filters=False,
+                   responses={(200, content_type): OpenApiTypes.BINARY for content_type in
+                              sorted({t for _kind, t, _look in services.ATTACHMENT_TYPES.values()})}, filters=False,
                    parameters=[ATTACHMENT_ID, OpenApiParameter("inline", OpenApiTypes.INT, enum=[1],
                                                               description="1: show photos and PDFs in the browser")])
     @extend_schema(methods=["DELETE"], operation_id="assets_attachment_delete", responses={204: None},
