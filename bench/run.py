@@ -117,10 +117,9 @@ def _client(user):
 
 
 def _token(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from jiguan.org import services
 
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user).key
+    return services.apitoken_login_issue(user=user)[1]
 
 
 def _request(ctx, client, url, params, headers=None, expect_rows=True):

@@ -35,6 +35,7 @@ class Action(models.TextChoices):
     PASSWORD = "password", _("修改密码")
     PERMISSION = "permission", _("权限变更")
     TOKEN = "token", _("签发令牌")
+    TOKEN_REVOKE = "token_revoke", _("撤销令牌")
 
 
 class AuditEvent(models.Model):

@@ -27,6 +27,9 @@ urlpatterns = [
     # Personal, on every list page (not an org administration page): 保存筛选 / 我的筛选.
     path("saved-filters/", org_views.SavedFilterCreateView.as_view(), name="saved_filter_create"),
     path("saved-filters/<int:pk>/delete/", org_views.SavedFilterDeleteView.as_view(), name="saved_filter_delete"),
+    # Personal, in the account menu: the user's own API tokens (API 令牌).
+    path("account/tokens/", org_views.ApiTokenListView.as_view(), name="apitoken_list"),
+    path("account/tokens/<int:pk>/revoke/", org_views.ApiTokenRevokeView.as_view(), name="apitoken_revoke"),
     path("org/", include("jiguan.org.urls")),
     path("audit/", include("jiguan.audit.urls")),
     path("notifications/", include("jiguan.notifications.urls")),

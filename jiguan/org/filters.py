@@ -1,10 +1,11 @@
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.filters import SubtreeFilter, YesNoFilter
 
-from .models import OrgKind, OrgUnit, Role, RoleAssignment, User
+from .models import ApiToken, ApiTokenStatus, OrgKind, OrgUnit, Role, RoleAssignment, User
 
 
 class OrgUnitFilter(django_filters.FilterSet):
@@ -52,3 +53,19 @@ class RoleAssignmentFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(user__username__icontains=value) | Q(user__full_name__icontains=value))
+
+
+class ApiTokenFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=ApiTokenStatus.choices, method="by_status")
+
+    class Meta:
+        model = ApiToken
+        fields = ["status", "is_named"]
+
+    def by_status(self, queryset, name, value):
+        now = timezone.now()
+        if value == ApiTokenStatus.REVOKED:
+            return queryset.filter(revoked_at__isnull=False)
+        if value == ApiTokenStatus.EXPIRED:
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.forms import BootstrapFormMixin
 
-from .models import OrgUnit, Role, RoleAssignment, User
+from .models import ApiToken, OrgUnit, Role, RoleAssignment, User
 
 
 class ScopedFormMixin(BootstrapFormMixin):
@@ -108,3 +108,9 @@ class LoginForm(BootstrapFormMixin, forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150,
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=60, help_text=_("令牌的用途，如对接的系统名称：预算管理一体化系统"))
+    days = forms.IntegerField(label=_("有效期（天）"), min_value=1, max_value=ApiToken.NAMED_MAX_DAYS,
+                              initial=ApiToken.NAMED_DEFAULT_DAYS)

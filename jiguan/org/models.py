@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.models import (
     AbstractUser,
@@ -384,3 +386,58 @@ class SavedFilter(models.Model):
     def get_absolute_url(self) -> str:
         """The list page with the saved filters applied."""
         return f"{reverse(self.view)}?{self.query}"
+
+
+class ApiTokenStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    EXPIRED = "expired", _("已过期")
+    REVOKED = "revoked", _("已撤销")
+
+
+class ApiToken(models.Model):
+    """An API token (API 令牌) of one account. Only the token's SM3 digest is stored: the token is
+    shown once, when it is issued. An account holds several, each with its expiry and each revocable:
+    named ones (one per integrating system, issued on the API 令牌 page or ``/api/v1/auth/tokens/``)
+    and the short-lived ones ``POST /api/v1/auth/token/`` issues for a username and password."""
+
+    scope_owner = "user"  # personal rows: only the owner lists or revokes them
+
+    PREFIX = "jg_"
+    NAMED_DEFAULT_DAYS = 90
+    NAMED_MAX_DAYS = 366
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=60)
+    is_named = models.BooleanField(_("命名令牌"), default=True)  # False: issued by POST /api/v1/auth/token/
+    digest = models.CharField(_("摘要 (SM3)"), max_length=64, unique=True)
+    hint = models.CharField(_("令牌开头"), max_length=12)  # the first characters, to tell tokens apart
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.new("sm3", token.encode()).hexdigest()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return ApiTokenStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return ApiTokenStatus.EXPIRED
+        return ApiTokenStatus.ACTIVE
+
+    def get_status_display(self) -> str:
+        return ApiTokenStatus(self.status).label

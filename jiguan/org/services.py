@@ -7,6 +7,7 @@ org rows (the generic CRUD base views call ``core.services.generic_*`` which aud
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.http import QueryDict
 from django.urls import NoReverseMatch, resolve, reverse
@@ -32,6 +33,7 @@ from .models import (
     CREDIT_CODE_TAKEN,
     CREDIT_CODE_UNIQUE,
     PATH_SEPARATOR,
+    ApiToken,
     Duty,
     OrgUnit,
     Role,
@@ -407,3 +409,64 @@ def saved_filter_save(*, user: User, view: str, name: str, query: str) -> SavedF
 def saved_filter_delete(*, saved_filter: SavedFilter) -> None:
     audit.record_delete(saved_filter, audit.snapshot(saved_filter))
     saved_filter.delete()
+
+
+# API tokens (API 令牌) --------------------------------------------------------------------------
+
+TOKEN_KEEP_DAYS = 30  # an expired or revoked named token stays listed this long (the audit log keeps it)
+
+
+def _apitoken_new(*, user: User, name: str, expires_at, is_named: bool) -> tuple[ApiToken, str]:
+    """A new token: the row holds its SM3 digest; the token itself is returned, never stored."""
+    now = timezone.now()
+    gone = Q(is_named=False, expires_at__lte=now) | Q(revoked_at__lt=now - timedelta(days=TOKEN_KEEP_DAYS)) | Q(
+        expires_at__lt=now - timedelta(days=TOKEN_KEEP_DAYS))
+    ApiToken.objects.filter(user=user).filter(gone).delete()
+    plain = ApiToken.PREFIX + secrets.token_urlsafe(32)  # 256 random bits
+    token = ApiToken.objects.create(user=user, name=name, is_named=is_named, digest=ApiToken.digest_of(plain),
+                                    hint=plain[:10], expires_at=expires_at)
+    return token, plain
+
+
+@transaction.atomic
+def apitoken_login_issue(*, user: User) -> tuple[ApiToken, str]:
+    """The token of ``POST /api/v1/auth/token/``: valid for API_TOKEN_MAX_AGE, beside the account's
+    other tokens (none is revoked). The sign-in's audit record (登录并签发 API 令牌) covers it."""
+    return _apitoken_new(user=user, name=_("接口登录"), expires_at=timezone.now() + settings.API_TOKEN_MAX_AGE,
+                         is_named=False)
+
+
+@transaction.atomic
+def apitoken_create(*, user: User, name: str, days: int = ApiToken.NAMED_DEFAULT_DAYS) -> tuple[ApiToken, str]:
+    """A named token (one per integrating system) valid for ``days``; returns the row and the token,
+    which is shown once."""
+    name = (name or "").strip()
+    User.objects.select_for_update().filter(pk=user.pk).exists()  # one name per account, even at once
+    errors = {}
+    if not name:
+        errors["name"] = [_("请填写令牌名称。")]
+    elif ApiToken.objects.filter(user=user, is_named=True, name=name, revoked_at__isnull=True,
+                                 expires_at__gt=timezone.now()).exists():
+        errors["name"] = [_("已有名为“%(name)s”的有效令牌，请换一个名称或先撤销它。") % {"name": name}]
+    if not isinstance(days, int) or not 1 <= days <= ApiToken.NAMED_MAX_DAYS:
+        errors["days"] = [_("有效期为 1 至 %(max)d 天。") % {"max": ApiToken.NAMED_MAX_DAYS}]
+    if errors:
+        raise ValidationError(errors)
+    token, plain = _apitoken_new(user=user, name=name[:60], expires_at=timezone.now() + timedelta(days=days),
+                                 is_named=True)
+    audit.record(Action.TOKEN, token, after={"name": token.name, "hint": token.hint,
+                                             "expires_at": token.expires_at},
+                 message=_("签发 API 令牌“%(name)s”，有效期 %(days)d 天") % {"name": token.name, "days": days})
+    return token, plain
+
+
+@transaction.atomic
+def apitoken_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke one token at once; the account's other tokens keep working."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(Action.TOKEN_REVOKE, token, before={"name": token.name, "hint": token.hint},
+                     message=_("撤销 API 令牌“%(name)s”") % {"name": token.name})
+    return token

@@ -23,7 +23,7 @@ from jiguan.core.services import generic_create
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
 from . import filters, forms, services, tables
-from .models import OrgUnit, Role, RoleAssignment, SavedFilter, User
+from .models import ApiToken, OrgUnit, Role, RoleAssignment, SavedFilter, User
 
 # Organisation units ----------------------------------------------------------------------------
 
@@ -461,3 +461,50 @@ def switch_unit_view(request):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = reverse("home")
     return HttpResponseRedirect(target)
+
+
+# API tokens (API 令牌) of the signed-in account --------------------------------------------------
+
+
+class ApiTokenListView(ScopedViewMixin, View):
+    """API 令牌: the account's own tokens; issue a named one (its token shown once, on this answer
+    only) or revoke one."""
+
+    model = ApiToken
+
+    def get(self, request):
+        return self.page(forms.ApiTokenForm())
+
+    def post(self, request):
+        form = forms.ApiTokenForm(request.POST)
+        issued = None
+        if form.is_valid():
+            try:
+                token, plain = services.apitoken_create(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                issued = {"token": token, "plain": plain}
+                form = forms.ApiTokenForm()
+        return self.page(form, issued)
+
+    def page(self, form, issued=None):
+        response = render(self.request, "org/api_tokens.html", {
+            "form": form, "issued": issued, "tokens": self.get_queryset(),
+            "max_age_hours": int(settings.API_TOKEN_MAX_AGE.total_seconds() // 3600),
+            "breadcrumbs": [(_("API 令牌"), None)]})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ApiTokenRevokeView(ScopedViewMixin, View):
+    model = ApiToken
+    action = "delete"
+
+    def post(self, request, pk):
+        token = self.get_queryset().filter(pk=pk).first()
+        if token is None:
+            raise Http404(_("记录不存在，或不在您的数据范围内。"))
+        services.apitoken_revoke(token=token)
+        messages.success(request, _("已撤销令牌“%(name)s”，使用它的系统将无法再调用接口。") % {"name": token.name})
+        return redirect("apitoken_list")

@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -248,6 +247,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # One name per shared choice set (OrgKind is used by org units and by workflow steps).
     "ENUM_NAME_OVERRIDES": {"OrgKindEnum": "jiguan.org.models.OrgKind",
+                            "ApiTokenStatusEnum": "jiguan.org.models.ApiTokenStatus",
                             "ApprovalStatusEnum": "jiguan.workflow.models.RequestStatus",
                             "AssetStatusEnum": "jiguan.assets.models.AssetStatus",
                             "AssetDocumentStatusEnum": "jiguan.assets.models.DocStatus",

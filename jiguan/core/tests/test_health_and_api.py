@@ -10,7 +10,6 @@ import pytest
 import yaml
 from django.db import OperationalError, connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from jiguan.audit import services as audit
@@ -149,10 +148,13 @@ def test_invalid_token_is_refused_with_structured_error(db):
 
 
 def test_expired_token_is_refused(users):
-    token = Token.objects.create(user=users["sysadmin"])
-    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=30))
+    from jiguan.org import services
+    from jiguan.org.models import ApiToken
+
+    token, key = services.apitoken_login_issue(user=users["sysadmin"])
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(days=1))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/v1/org/units/")
     assert response.status_code == 401
     assert response.json()["error"] == {"code": "authentication_failed", "message": "令牌已过期，请重新获取。"}

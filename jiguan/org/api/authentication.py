@@ -1,11 +1,16 @@
-from django.conf import settings
+from datetime import timedelta
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
 from jiguan.core import context
+
+LAST_USED_EVERY = timedelta(minutes=1)  # how often a token's last use is written
 
 
 class PasswordExpired(exceptions.PermissionDenied):
@@ -35,19 +40,55 @@ class PasswordCheckedSessionScheme(SessionScheme):
     target_class = PasswordCheckedSessionAuthentication
 
 
-class ExpiringTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <key>``. Tokens expire after API_TOKEN_MAX_AGE; locked users are refused."""
+class ExpiringTokenAuthentication(BaseAuthentication):
+    """``Authorization: Token <token>``: an ``org.ApiToken``, found by the SM3 digest of the token
+    (only the digest is stored). Revoked and expired tokens and locked users are refused (401); the
+    token's last use is written at most once a minute."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("令牌格式错误：应为“Token 令牌”。"))
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("令牌格式错误：应为“Token 令牌”。")) from exc
+        return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if timezone.now() - token.created > settings.API_TOKEN_MAX_AGE:
+        from jiguan.org.models import ApiToken
+
+        token = (ApiToken.objects.select_related("user", "user__unit").filter(digest=ApiToken.digest_of(key))
+                 .first())
+        if token is None or token.revoked_at is not None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("令牌无效或已撤销。"))
+        now = timezone.now()
+        if token.expires_at <= now:
             raise exceptions.AuthenticationFailed(_("令牌已过期，请重新获取。"))
+        user = token.user
         if user.is_locked:
             raise exceptions.AuthenticationFailed(_("账号已锁定。"))
         if user.password_expired:  # as PasswordExpiryMixin does for the session
             raise PasswordExpired()
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
         context.update(user=user)
         return user, token
 
     def authenticate_header(self, request):
         return "Token"
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI security scheme of ``ExpiringTokenAuthentication``: ``Authorization: Token <token>``."""
+
+    target_class = "jiguan.org.api.authentication.ExpiringTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from jiguan.core.serializers import ModelSerializer, Serializer
 
-from ..models import OrgUnit, Role, RoleAssignment, User
+from ..models import ApiToken, ApiTokenStatus, OrgUnit, Role, RoleAssignment, User
 
 
 class OrgUnitSerializer(ModelSerializer):
@@ -62,4 +62,30 @@ class TokenRequestSerializer(Serializer):
 class TokenResponseSerializer(Serializer):
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()
+    id = serializers.IntegerField(help_text=_("令牌编号，撤销时使用（DELETE /api/v1/auth/tokens/{id}/）"))
     user = UserSerializer()
+
+
+class ApiTokenSerializer(ModelSerializer):
+    status = serializers.ChoiceField(choices=ApiTokenStatus.choices, read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "is_named", "hint", "created_at", "expires_at", "last_used_at", "revoked_at",
+                  "status", "status_display"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateSerializer(Serializer):
+    name = serializers.CharField(label=_("名称"), max_length=60, help_text=_("用途，如对接的系统名称"))
+    days = serializers.IntegerField(label=_("有效期（天）"), min_value=1, max_value=ApiToken.NAMED_MAX_DAYS,
+                                    default=ApiToken.NAMED_DEFAULT_DAYS)
+
+
+class ApiTokenIssuedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text=_("令牌本身，只在签发时返回这一次"))
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields

@@ -1,20 +1,18 @@
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
-from rest_framework.authtoken.models import Token
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiguan.audit.models import Action
-from jiguan.core.api import ScopedModelViewSet, error_response, require_in_scope
+from jiguan.core.api import ScopedModelViewSet, ScopedViewSetMixin, error_response, require_in_scope
 from jiguan.core.schema import error_responses
 
 from .. import filters, services
-from ..models import OrgUnit, Role, RoleAssignment, User
+from ..models import ApiToken, OrgUnit, Role, RoleAssignment, User
 from . import serializers
 
 
@@ -142,7 +140,33 @@ class TokenView(APIView):
         if user.password_expired:
             return error_response("password_expired", _("密码已过期或为初始密码，请先登录网页修改密码后再获取令牌。"),
                                   status.HTTP_403_FORBIDDEN)
-        Token.objects.filter(user=user).delete()
-        token = Token.objects.create(user=user)
-        return Response({"token": token.key, "expires_at": token.created + settings.API_TOKEN_MAX_AGE,
-                         "user": serializers.UserSerializer(user).data})
+        token, plain = services.apitoken_login_issue(user=user)
+        response = Response({"token": plain, "expires_at": token.expires_at, "id": token.pk,
+                             "user": serializers.UserSerializer(user).data})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ApiTokenViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's own API tokens: list them, issue a named one (the token is in the answer, once),
+    revoke one (DELETE); the other tokens keep working."""
+
+    queryset = ApiToken.objects.all()
+    serializer_class = serializers.ApiTokenSerializer
+    filterset_class = filters.ApiTokenFilter
+    ordering = ["-created_at", "-id"]
+
+    @extend_schema(request=serializers.ApiTokenCreateSerializer,
+                   responses={201: serializers.ApiTokenIssuedSerializer})
+    def create(self, request):
+        body = serializers.ApiTokenCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token, plain = services.apitoken_create(user=request.user, **body.validated_data)
+        token.token = plain
+        response = Response(serializers.ApiTokenIssuedSerializer(token).data, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def perform_destroy(self, instance):
+        services.apitoken_revoke(token=instance)
