@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -141,6 +142,43 @@ class Traffic:
         if self.broken_static:
             found.append("static files that did not load:\n  " + "\n  ".join(self.broken_static))
         return found
+
+
+class _OneRequestAtATime:
+    """WSGI wrapper: the live server's threads take turns, the whole response included.
+
+    On SQLite the test database is in memory and every live-server thread shares its one connection
+    (pytest-django passes it in). Two requests in flight at once (a page and its htmx call, a late
+    static file) then interleave their transactions on that connection and one fails with
+    "database table is locked" (seen under load). PostgreSQL gives each thread its own connection
+    and is left as it is."""
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        return [body]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialised_live_server(request):
+    """Wrap the session's live server (pytest-django's, session-scoped) once, on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    if not isinstance(httpd.get_app(), _OneRequestAtATime):
+        httpd.set_app(_OneRequestAtATime(httpd.get_app()))
 
 
 @pytest.fixture
