@@ -285,6 +285,7 @@ def generate(db: str, scale: str, seed: int = common.SEED, audit_rows: int | Non
 
     from jiguan.assets import depreciation, services
     from jiguan.assets.models import Asset, AssetCodeSequence, AssetEvent, period_of
+    from jiguan.audit import keys
     from jiguan.audit import services as audit
     from jiguan.audit.chain import digest
     from jiguan.audit.models import GENESIS_HASH, Action, AuditEvent, ChainHead
@@ -489,13 +490,14 @@ def generate(db: str, scale: str, seed: int = common.SEED, audit_rows: int | Non
     count = head.count if head else 0
     audit_columns = ["id", "occurred_at", "actor_id", "actor_username", "org_id", "org_path", "ip", "request_id",
                      "channel", "action", "object_type", "object_id", "object_repr", "before", "after", "success",
-                     "message", "prev_hash", "hash"]
+                     "message", "prev_hash", "hash", "key_id"]
     expected = {f.column for f in AuditEvent._meta.concrete_fields}
     if set(audit_columns) != expected:
         raise SystemExit(f"AuditEvent columns changed: {expected ^ set(audit_columns)}")
     actors = [(m.pk, m.username, m.unit_id, by_id[m.unit_id].path) for ms in managers.values() for m in ms]
     start_at = now - timedelta(days=365)
     step = timedelta(days=365) / max(audit_rows, 1)
+    kid, key = keys.current()  # signed like the application's own records (audit_verify checks them)
 
     def audit_log():
         nonlocal prev, last_id
@@ -519,10 +521,10 @@ def generate(db: str, scale: str, seed: int = common.SEED, audit_rows: int | Non
                           actor_id=actor_id, actor_username=username, org_id=org_id, org_path=org_path,
                           ip=f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255 or 1}", request_id=f"{i:032x}",
                           channel="web", success=True)
-            h = digest(prev, values)
+            h = digest(prev, values, key)
             yield (values["id"], values["occurred_at"], actor_id, username, org_id, org_path, values["ip"],
                    values["request_id"], "web", values["action"], values["object_type"], values["object_id"],
-                   values["object_repr"], values["before"], values["after"], True, values["message"], prev, h)
+                   values["object_repr"], values["before"], values["after"], True, values["message"], prev, h, kid)
             prev = h
 
     if audit_rows:
@@ -553,7 +555,7 @@ def generate(db: str, scale: str, seed: int = common.SEED, audit_rows: int | Non
                             "audit_rows": audit_rows})
     lap("analyze")
     info = {"seed": seed, "scale": scale, "cards": n_cards, "units": len(units), "users": len(users),
-            "audit_rows": audit_rows + 1 + count, "generated_at": now.isoformat(), "timings": timings,
+            "audit_rows": audit_rows + 1 + count, "audit_key_id": kid, "generated_at": now.isoformat(), "timings": timings,
             "seconds": round(sum(timings.values()), 1),
             "province_id": levels["province"].pk, "city_ids": [c.pk for c in levels["cities"]],
             "managers": {k: [m.username for m in v] for k, v in managers.items()}}
@@ -566,6 +568,8 @@ def ensure(db: str, scale: str, seed: int = common.SEED, force: bool = False, au
     Call after ``common.setup(db, scale)``."""
     from django.db import connection
 
+    from jiguan.audit import keys
+
     if not force:
         try:
             info = meta_get(connection).get("generation")
@@ -574,7 +578,8 @@ def ensure(db: str, scale: str, seed: int = common.SEED, force: bool = False, au
         if info:
             info = json.loads(info)
             if info.get("seed") == seed and info.get("cards") == common.SCALES[scale] and (
-                    audit_rows is None or info.get("audit_rows", 0) >= audit_rows):
+                    audit_rows is None or info.get("audit_rows", 0) >= audit_rows) and (
+                    info.get("audit_key_id") == keys.current()[0]):  # else its log fails audit_verify
                 log(f"{db} {scale}: reusing the generated database ({info['cards']} cards, seed {seed})")
                 from django.core.management import call_command
 

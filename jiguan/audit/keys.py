@@ -4,6 +4,8 @@ credentials cannot append records that verify (docs/operations.md, "The audit ke
 A key is a line of at least 32 characters (``secrets.token_hex(32)``). ``JIGUAN_AUDIT_KEY_FILE``
 holds one key per line, the current key first and earlier keys after it (kept to verify the records
 they signed); ``JIGUAN_AUDIT_KEY`` holds the keys themselves, comma-separated, in the same order.
+Rotation moves forward only: verification refuses a record signed with an older key than the record
+before it (``audit.verify``).
 Each record stores the id of its key (``key_id``, a digest of the key, not the key). The settings
 load the keys with ``load_keys`` (the module needs no configured Django to import).
 """

@@ -1,6 +1,7 @@
 """The keyed chain: records are signed with HMAC-SM3 and a key kept outside the database, so whoever
 holds only the database credentials cannot append (or re-sign) records that verify. Records written
-before the installation had a key still verify as plain SM3, up to the first keyed record."""
+before the installation had a key still verify as plain SM3, up to JIGUAN_AUDIT_PLAIN_UNTIL (a setting,
+outside the database) and the first keyed record; a retired key cannot sign after a newer one."""
 
 import importlib
 import io
@@ -110,6 +111,7 @@ def test_records_from_before_the_key_still_verify(db, settings):
             audit.record(Action.IMPORT, object_type_label="test.batch", object_id=str(n))
     plain = AuditEvent.objects.count()
     assert set(AuditEvent.objects.values_list("key_id", flat=True)) == {""}
+    settings.JIGUAN_AUDIT_PLAIN_UNTIL = plain  # what the upgrade notes say to set
     settings.JIGUAN_AUDIT_KEYS = [keys.DEV_KEY]
     with acting_as(None, channel="command"):
         audit.record(Action.IMPORT, object_type_label="test.batch", object_id="keyed")
@@ -117,7 +119,8 @@ def test_records_from_before_the_key_still_verify(db, settings):
     code, out, err = run_verify()
     assert code == 0, err
     assert f"audit chain intact: {plain + 1} records verified" in out
-    assert f"records 1-{plain} are from before the audit key (plain SM3)" in out
+    assert f"records 1-{plain} are from before the audit key (plain SM3, JIGUAN_AUDIT_PLAIN_UNTIL={plain})" in out
+    assert "lies beyond" not in out
     forged = append_behind_the_apps_back(key_id="", key=None)
     code, _out, err = run_verify()
     assert code == 1 and f"BROKEN at record {forged}:" in err and "appended without the audit key" in err
@@ -137,6 +140,72 @@ def test_a_rotated_key_verifies_the_records_of_the_key_before_it(users, settings
     assert code == 1
     assert f"BROKEN at record 1: it is signed with a key this installation does not hold (key id " \
            f"{keys.key_id(keys.DEV_KEY)})" in err
+
+
+def test_a_retired_key_cannot_sign_after_the_rotation(users, settings, tree):
+    """Whoever could read the old key (the reason to rotate) keeps it in the ring's later lines, so it
+    still verifies the records it signed; a record it signs after one under the new key is reported."""
+    settings.JIGUAN_AUDIT_KEYS = [NEW_KEY, keys.DEV_KEY]
+    with acting_as(users["sysadmin"]):
+        services.orgunit_update(unit=OrgUnit.objects.get(pk=tree.city_a.pk), short_name="甲")
+    assert run_verify()[0] == 0
+    forged = append_behind_the_apps_back(key_id=keys.key_id(keys.DEV_KEY), key=keys.DEV_KEY.encode())
+    code, out, err = run_verify()
+    assert code == 1 and "intact" not in out
+    assert (f"audit chain BROKEN at record {forged}: it is signed with an older key (key id "
+            f"{keys.key_id(keys.DEV_KEY)}) than the record before it (key id {keys.key_id(NEW_KEY)}): "
+            f"appended with a retired key") in err
+
+
+def _write_plain(n: int) -> None:
+    with acting_as(None, channel="command"):
+        for i in range(n):
+            audit.record(Action.IMPORT, object_type_label="test.batch", object_id=str(i))
+
+
+def test_a_log_rewritten_as_plain_sm3_is_reported(db, settings):
+    """Whoever can rewrite the table can replace the whole log (and the chain head) with plain SM3
+    records, which need no key: on an installation that never had plain records (the setting's
+    default, 0) the first of them is reported."""
+    settings.JIGUAN_AUDIT_KEYS = []
+    _write_plain(3)  # what such a rewrite leaves: a consistent plain chain and head
+    assert not AuditEvent.objects.exclude(key_id="").exists()
+    assert settings.JIGUAN_AUDIT_PLAIN_UNTIL == 0
+    settings.JIGUAN_AUDIT_KEYS = [keys.DEV_KEY]
+    code, out, err = run_verify()
+    assert code == 1 and "intact" not in out
+    assert ("audit chain BROKEN at record 1: it carries no keyed digest and lies after the records from "
+            "before the audit key (JIGUAN_AUDIT_PLAIN_UNTIL=0)") in err
+    # what an operator upgrading from a release without the key reads: the value to check and set
+    assert "the log begins with 3 records without a key" in err and "JIGUAN_AUDIT_PLAIN_UNTIL=3" in err
+
+
+def test_plain_records_after_the_configured_prefix_are_reported(db, settings):
+    """An upgraded installation: records 1-2 were plain before the key; plain records appended after
+    them fail even when no keyed record follows yet (the end of the prefix is not in the database)."""
+    settings.JIGUAN_AUDIT_KEYS = []
+    _write_plain(2)
+    settings.JIGUAN_AUDIT_PLAIN_UNTIL = 2
+    settings.JIGUAN_AUDIT_KEYS = [keys.DEV_KEY]
+    assert run_verify()[0] == 0
+    forged = append_behind_the_apps_back(key_id="", key=None)
+    code, _out, err = run_verify()
+    assert code == 1
+    assert (f"audit chain BROKEN at record {forged}: it carries no keyed digest and lies after the records "
+            f"from before the audit key (JIGUAN_AUDIT_PLAIN_UNTIL=2)") in err
+    assert "the log begins with" not in err  # the setting is made: no value to suggest
+
+
+def test_a_plain_until_beyond_the_plain_records_is_pointed_out(db, settings):
+    settings.JIGUAN_AUDIT_KEYS = []
+    _write_plain(2)
+    settings.JIGUAN_AUDIT_KEYS = [keys.DEV_KEY]
+    _write_plain(1)
+    settings.JIGUAN_AUDIT_PLAIN_UNTIL = 10
+    code, out, _err = run_verify()
+    assert code == 0
+    assert "records 1-2 are from before the audit key (plain SM3, JIGUAN_AUDIT_PLAIN_UNTIL=10)" in out
+    assert "JIGUAN_AUDIT_PLAIN_UNTIL=10 lies beyond the records from before the audit key: set it to 2" in out
 
 
 # Configuration ------------------------------------------------------------------------------------
@@ -176,6 +245,15 @@ def test_production_refuses_to_start_without_an_audit_key(monkeypatch):
         _import_production(monkeypatch)
     with pytest.raises(ImproperlyConfigured, match="JIGUAN_AUDIT_KEY_FILE"):
         _import_production(monkeypatch, JIGUAN_AUDIT_KEY=keys.DEV_KEY)   # the published key
+
+
+def test_production_refuses_the_development_key_anywhere_in_the_ring(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="published development key"):
+        _import_production(monkeypatch, JIGUAN_AUDIT_KEY=f"{NEW_KEY},{keys.DEV_KEY}")
+    path = tmp_path / "audit.key"
+    path.write_text(f"{NEW_KEY}\n{keys.DEV_KEY}\n", encoding="utf-8")
+    with pytest.raises(ImproperlyConfigured, match="published development key"):
+        _import_production(monkeypatch, JIGUAN_AUDIT_KEY_FILE=str(path))
 
 
 def test_production_starts_with_a_key_file(monkeypatch, tmp_path):

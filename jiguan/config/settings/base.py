@@ -280,6 +280,9 @@ API_TOKEN_MAX_AGE = timedelta(hours=env_int("API_TOKEN_MAX_AGE_HOURS", 12))
 # Empty: plain SM3; dev and test fall back to a published development key; production refuses to start.
 JIGUAN_AUDIT_KEYS = load_audit_keys(os.environ.get("JIGUAN_AUDIT_KEY", ""),
                                     os.environ.get("JIGUAN_AUDIT_KEY_FILE", ""))
+# The id of the last record written before the installation had a key (plain SM3); any plain record
+# after it fails audit_verify. 0 (new installations): every record must be keyed.
+JIGUAN_AUDIT_PLAIN_UNTIL = env_int("JIGUAN_AUDIT_PLAIN_UNTIL", 0)
 
 # Serve static files straight from the app and vendor folders when DEBUG or under test (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG or bool(os.environ.get("JIGUAN_TESTING"))

@@ -12,9 +12,13 @@ if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG or set DEBUG=0).")
 if not SECRET_KEY or SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("Set SECRET_KEY to a random value of at least 32 characters in production.")
-if not JIGUAN_AUDIT_KEYS or JIGUAN_AUDIT_KEYS[0] == DEV_KEY:
+if not JIGUAN_AUDIT_KEYS:
     raise ImproperlyConfigured("Set JIGUAN_AUDIT_KEY_FILE (or JIGUAN_AUDIT_KEY) to the audit chain's key in "
                                "production (docs/operations.md, \"The audit key\").")
+if DEV_KEY in JIGUAN_AUDIT_KEYS:  # published in the code: as the current key or as an older one
+    raise ImproperlyConfigured("JIGUAN_AUDIT_KEY_FILE (or JIGUAN_AUDIT_KEY) holds the published development "
+                               "key: remove it and use a key of this installation (docs/operations.md, "
+                               "\"The audit key\").")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

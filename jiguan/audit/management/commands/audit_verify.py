@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from jiguan.audit.verify import verify_chain
+from jiguan.audit.verify import plain_prefix, verify_chain
 
 
 class Command(BaseCommand):
@@ -20,10 +20,23 @@ class Command(BaseCommand):
             if result.checked:  # kept off the server (cron mail, syslog), it shows later truncation
                 self.stdout.write(f"last record {result.checked}, hash {result.last_hash}")
             if result.plain:
-                self.stdout.write(f"records 1-{result.plain} are from before the audit key (plain SM3), "
-                                  f"the rest are signed with the audit key (HMAC-SM3)")
+                self.stdout.write(f"records 1-{result.plain} are from before the audit key (plain SM3, "
+                                  f"JIGUAN_AUDIT_PLAIN_UNTIL={result.plain_until}), the rest are signed with "
+                                  f"the audit key (HMAC-SM3)")
+            if result.plain_until > result.plain:
+                self.stdout.write(self.style.WARNING(
+                    f"JIGUAN_AUDIT_PLAIN_UNTIL={result.plain_until} lies beyond the records from before the "
+                    f"audit key: set it to {result.plain} so that no later record can be plain SM3"))
             return
         self.stderr.write(self.style.ERROR(
             f"audit chain BROKEN at record {result.broken_id}: {result.reason} "
             f"({result.checked} records verified before it)"))
+        if result.beyond_plain_until and not result.plain_until:
+            # An installation upgraded from a release without the audit key, the setting not made yet.
+            prefix = plain_prefix()
+            self.stderr.write(
+                f"the log begins with {prefix} records without a key. Only if this installation was upgraded "
+                f"from a release without the audit key and its last audit_verify before the upgrade verified "
+                f"{prefix} records, set JIGUAN_AUDIT_PLAIN_UNTIL={prefix}; otherwise records were rewritten "
+                f"without the key")
         sys.exit(1)
