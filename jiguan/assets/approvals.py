@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from jiguan.core.validators import parse_id
+
 from . import depreciation, forms
 from .models import ZERO, Asset, ConfigurationRequest, Disposal, Transfer, ValueChange
 
@@ -45,9 +47,9 @@ def configuration_draft(user, data):
 
 
 def value_change_draft(user, data):
-    pk = str(data.get("asset", ""))
-    asset = (Asset.objects.restrict(user, "change").select_related("owner_unit").filter(pk=int(pk)).first()
-             if pk.isdigit() and len(pk) <= 18 else None)
+    pk = parse_id(data.get("asset"))
+    asset = (Asset.objects.restrict(user, "change").select_related("owner_unit").filter(pk=pk).first()
+             if pk is not None else None)
     if asset is None:
         return None
     try:

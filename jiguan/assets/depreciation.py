@@ -560,15 +560,41 @@ def run_start(*, unit, period: int, actor) -> DepreciationRun:
             DepreciationEntry.objects.filter(run=run).delete()
             DepreciationRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.RUNNING, total=total, done=0, entry_count=0, amount=ZERO, error="",
-                finished_at=None, started_by=actor, heartbeat_at=timezone.now())
+                finished_at=None, started_by=actor, heartbeat_at=timezone.now(), attempt=F("attempt") + 1)
             run.refresh_from_db()
         audit.record(Action.STATE, run, after={"period": period_label(period), "unit": unit.pk, "cards": total},
                      message=_("开始计提 %(period)s 折旧") % {"period": period_label(period)})
     return run
 
 
+class Superseded(Exception):
+    """The run is no longer this attempt's: failed (by the sweep) or started again meanwhile."""
+
+
+def _hold(run: DepreciationRun) -> None:
+    """In a chunk's transaction: make sure ``run`` is still running as this attempt, and keep it so
+    until the chunk commits. On PostgreSQL the row is locked FOR KEY SHARE: chunks of one attempt
+    share it (and the progress updates do not wait for it), ``run_start``'s SELECT … FOR UPDATE
+    waits for the chunk, so a restart deletes what the earlier attempt wrote and no later chunk of
+    that attempt writes again."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(DepreciationRun._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s AND status = %s AND attempt = %s FOR KEY SHARE",
+                           [run.pk, RunStatus.RUNNING, run.attempt])
+            ours = cursor.fetchone() is not None
+    else:
+        ours = DepreciationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, attempt=run.attempt).exists()
+    if not ours:
+        raise Superseded
+
+
 def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
     """Charge the month in chunks of card ids, committing each chunk and updating the progress.
+
+    It works for ``run.attempt`` only: each chunk and every update of the run requires the run
+    still 计提中 as that attempt; once it is not (failed by the sweep, started again) it stops and
+    changes nothing more.
 
     On PostgreSQL, outside a transaction (a job, a command), the chunks are shared among
     ``JIGUAN_DEPRECIATION_WORKERS`` connections (default 2): the chunks are independent id ranges and
@@ -589,31 +615,37 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
         """One chunk in its own transaction: the cards it covered."""
         high = low + CHUNK
         with transaction.atomic():
+            _hold(run)
             _insert_chunk(run, period, low, high, units=within("units", low, high),
                           earlier=within("earlier", low, high))
             return _chargeable(run.unit, period).filter(pk__gte=low, pk__lt=high).count()
 
+    mine = DepreciationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, attempt=run.attempt)
     done = 0
     try:
         if bounds["low"] is not None:
             lows = list(range(bounds["low"], bounds["high"] + 1, CHUNK))
             for covered in _each_chunk(chunk, lows):
                 done += covered
-                DepreciationRun.objects.filter(pk=run.pk).update(done=min(done, run.total),
-                                                                 heartbeat_at=timezone.now())
+                if not mine.update(done=min(done, run.total), heartbeat_at=timezone.now()):
+                    raise Superseded
                 if progress:
                     progress(done, run.total)
         totals = DepreciationEntry.objects.filter(run=run).aggregate(n=models.Count("pk"), s=models.Sum("amount"))
         with transaction.atomic():
-            DepreciationRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.DONE, done=run.total, entry_count=totals["n"] or 0,
-                amount=money(totals["s"] or 0), finished_at=timezone.now())
+            if not mine.update(status=RunStatus.DONE, done=run.total, entry_count=totals["n"] or 0,
+                               amount=money(totals["s"] or 0), finished_at=timezone.now()):
+                raise Superseded
             run.refresh_from_db()
             audit.record(Action.STATE, run, after={"entries": run.entry_count, "amount": str(run.amount)},
                          message=_("完成计提 %(period)s 折旧：%(n)s 笔，%(amount)s 元") % {
                              "period": run.period_label, "n": run.entry_count, "amount": run.amount})
+    except Superseded:
+        log.info("depreciation run %s: attempt %s superseded, stopped", run.pk, run.attempt)
+        run.refresh_from_db()
+        return run
     except Exception as exc:
-        DepreciationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:2000])
+        mine.update(status=RunStatus.FAILED, error=str(exc)[:2000])
         raise
     return run
 
@@ -639,7 +671,7 @@ def run_enqueue(run: DepreciationRun, *, actor) -> DepreciationRun:
     from .jobs import depreciation_run
 
     try:
-        depreciation_run.start(run.pk, actor=actor)
+        depreciation_run.start(run.pk, run.attempt, actor=actor)
     except Exception as exc:
         run.refresh_from_db()
         if run.status != RunStatus.RUNNING:

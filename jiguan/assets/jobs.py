@@ -6,13 +6,17 @@ from jiguan.core.jobs import job
 
 
 @job
-def depreciation_run(run_id: int, *, progress) -> dict:
-    """Charge one month (``depreciation.run_execute``) for a run created by ``run_start``; the run
-    row holds the progress that the run page polls."""
+def depreciation_run(run_id: int, attempt: int | None = None, *, progress) -> dict:
+    """Charge one month (``depreciation.run_execute``) for attempt ``attempt`` of a run created or
+    restarted by ``run_start``; the run row holds the progress that the run page polls. A job whose
+    run is no longer 计提中 as its attempt (failed by the sweep, run again meanwhile) does nothing.
+    (``attempt`` None: a job queued before runs counted their attempts.)"""
     from . import depreciation
-    from .models import DepreciationRun
+    from .models import DepreciationRun, RunStatus
 
-    run = DepreciationRun.objects.select_related("unit").get(pk=run_id)
+    run = DepreciationRun.objects.select_related("unit").filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING or attempt not in (None, run.attempt):
+        return {"run": run_id, "attempt": attempt, "stale": True}
     run = depreciation.run_execute(run, progress=progress)
     return {"run": run.pk, "entries": run.entry_count, "amount": str(run.amount)}
 

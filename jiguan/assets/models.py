@@ -672,6 +672,9 @@ class DepreciationRun(ScopedModel):
     # Written when the run starts and after each chunk: a running run without one for longer than
     # JIGUAN_DEPRECIATION_HEARTBEAT_MINUTES lost its worker (depreciation.runs_sweep fails it).
     heartbeat_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
+    # Each (re)start is a new attempt with its own job; a job of an earlier attempt (queued behind
+    # others, its run failed by the sweep and run again meanwhile) finds another number and stops.
+    attempt = models.PositiveIntegerField(_("计提次数"), default=1)
 
     class Meta:
         verbose_name = _("折旧计提")

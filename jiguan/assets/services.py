@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -553,7 +553,7 @@ def asset_value_adjust(*, asset: Asset, delta: Decimal, on: date, reason: str, d
 # ---------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor, submit: bool = True) -> ValueChange:
+def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor) -> ValueChange:
     """Request a value adjustment of one card. Checked now (so the user hears at once what is wrong)
     and again when the flow approves; the card changes only then. One request per card at a time."""
     asset = _locked(asset)
@@ -562,7 +562,7 @@ def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor, su
     change = ValueChange(number=_number("TZ"), asset=asset, unit=asset.owner_unit, delta=delta, effective_on=on,
                          reason=reason.strip(), value_before=asset.original_value,
                          value_after=asset.original_value + delta, requested_by=actor,
-                         status=DocStatus.PENDING if submit else DocStatus.DRAFT)
+                         status=DocStatus.PENDING)
     try:
         with transaction.atomic():
             change.save()
@@ -575,12 +575,11 @@ def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor, su
     event_add(asset, EventKind.VALUE_REQUESTED, _("申请价值调整：%(delta)s 元（%(no)s）") % {
         "delta": f"{delta:+,}", "no": change.number}, document=change.number, data={"value_change": change.pk},
         actor=actor)
-    if submit:
-        workflow.request_start(
-            business_type=VALUE_CHANGE, obj=change, applicant=actor,
-            title=_("资产价值调整 %(no)s：%(code)s %(name)s %(delta)s 元") % {
-                "no": change.number, "code": asset.code, "name": asset.name, "delta": f"{delta:+,}"},
-            values={"amount": str(abs(delta))})
+    workflow.request_start(
+        business_type=VALUE_CHANGE, obj=change, applicant=actor,
+        title=_("资产价值调整 %(no)s：%(code)s %(name)s %(delta)s 元") % {
+            "no": change.number, "code": asset.code, "name": asset.name, "delta": f"{delta:+,}"},
+        values={"amount": str(abs(delta))})
     return change
 
 
@@ -802,8 +801,10 @@ def _decider(obj) -> tuple[object, str]:
 
 @transaction.atomic
 def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable[int], reason: str,
-                    actor, submit: bool = True) -> Transfer:
-    """Propose moving cards from ``from_unit`` to ``to_unit``. The owner changes only on approval."""
+                    actor) -> Transfer:
+    """Propose moving cards from ``from_unit`` to ``to_unit`` and submit it for approval (a document
+    over cards is submitted as it is created: it holds its cards from then until it closes, and no
+    page or API could ever submit or cancel a draft). The owner changes only on approval."""
     if from_unit.pk == to_unit.pk:
         raise ValidationError({"to_unit": _("调入单位不能与调出单位相同。")})
     if to_unit.kind == OrgKind.DEPARTMENT:
@@ -814,7 +815,7 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
     transfer = Transfer.objects.create(
         number=_number("DB"), from_unit=from_unit, to_unit=to_unit, reason=reason, requested_by=actor,
         total_value=sum((c.original_value for c in cards), ZERO), asset_count=len(cards),
-        status=DocStatus.PENDING if submit else DocStatus.DRAFT)
+        status=DocStatus.PENDING)
     try:
         with transaction.atomic():
             TransferItem.objects.bulk_create([TransferItem(transfer=transfer, asset=c, original_value=c.original_value)
@@ -827,12 +828,11 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
         AssetEvent(asset=c, kind=EventKind.TRANSFER_REQUESTED, occurred_on=timezone.localdate(), actor=actor,
                    summary=_("申请调拨至%(to)s（%(no)s）") % {"to": to_unit.name, "no": transfer.number},
                    document=transfer.number, data={"transfer": transfer.pk}) for c in cards])
-    if submit:
-        workflow.request_start(
-            business_type=TRANSFER, obj=transfer, applicant=actor,
-            title=_("资产调拨 %(no)s：%(from)s → %(to)s，%(n)s 项") % {
-                "no": transfer.number, "from": from_unit.name, "to": to_unit.name, "n": len(cards)},
-            values={"amount": str(transfer.total_value)})
+    workflow.request_start(
+        business_type=TRANSFER, obj=transfer, applicant=actor,
+        title=_("资产调拨 %(no)s：%(from)s → %(to)s，%(n)s 项") % {
+            "no": transfer.number, "from": from_unit.name, "to": to_unit.name, "n": len(cards)},
+        values={"amount": str(transfer.total_value)})
     return transfer
 
 
@@ -878,8 +878,9 @@ def transfer_outcome(transfer: Transfer, outcome: str) -> None:
 
 @transaction.atomic
 def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, reason: str, actor,
-                    reason_code: str = "", valuation: Decimal | None = None, submit: bool = True) -> Disposal:
-    """Propose disposing of cards of ``unit``. They become 待处置 at once (so no second disposal or
+                    reason_code: str = "", valuation: Decimal | None = None) -> Disposal:
+    """Propose disposing of cards of ``unit`` and submit it for approval (as ``transfer_create``).
+    They become 待处置 at once (so no second disposal or
     transfer can take them); on approval they close, otherwise they go back to their former status."""
     on = timezone.localdate()
     errors = {}
@@ -900,7 +901,7 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
     disposal = Disposal.objects.create(
         number=_number("CZ"), unit=unit, method=method, reason_code=reason_code, reason=reason,
         valuation=valuation, requested_by=actor, total_value=sum((c.original_value for c in cards), ZERO),
-        asset_count=len(cards), status=DocStatus.PENDING if submit else DocStatus.DRAFT)
+        asset_count=len(cards), status=DocStatus.PENDING)
     try:
         with transaction.atomic():
             DisposalItem.objects.bulk_create([
@@ -918,12 +919,11 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
         AssetEvent(asset=c, kind=EventKind.DISPOSAL_REQUESTED, occurred_on=on, actor=actor,
                    summary=_("申请%(method)s（%(no)s）") % {"method": methods[method].name, "no": disposal.number},
                    document=disposal.number, data={"disposal": disposal.pk}) for c in cards])
-    if submit:
-        workflow.request_start(
-            business_type=DISPOSAL, obj=disposal, applicant=actor,
-            title=_("资产处置 %(no)s：%(method)s %(n)s 项，原值 %(value)s 元") % {
-                "no": disposal.number, "method": methods[method].name, "n": len(cards), "value": disposal.total_value},
-            values={"amount": str(disposal.total_value)})
+    workflow.request_start(
+        business_type=DISPOSAL, obj=disposal, applicant=actor,
+        title=_("资产处置 %(no)s：%(method)s %(n)s 项，原值 %(value)s 元") % {
+            "no": disposal.number, "method": methods[method].name, "n": len(cards), "value": disposal.total_value},
+        values={"amount": str(disposal.total_value)})
     return disposal
 
 
@@ -1025,8 +1025,7 @@ def configuration_check(*, class_code: str, standard_key: str, unit_price: Decim
 
 @transaction.atomic
 def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quantity: int, unit_price: Decimal,
-                         reason: str, actor, standard_key: str = "", idle_reason: str = "",
-                         submit: bool = True) -> ConfigurationRequest:
+                         reason: str, actor, standard_key: str = "", idle_reason: str = "") -> ConfigurationRequest:
     on = timezone.localdate()
     class_entry(class_code, on)
     notes = configuration_check(class_code=class_code, standard_key=standard_key, unit_price=unit_price, on=on)
@@ -1043,26 +1042,35 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
         standard_key=standard_key or next((n["key"] for n in notes if "key" in n), ""), quantity=quantity,
         unit_price=unit_price, total_amount=depreciation.money(unit_price * quantity), reason=reason,
         over_standard=over, check_notes=audit.jsonable(notes), idle_offered=len(idle), requested_by=actor,
-        status=DocStatus.PENDING if submit else DocStatus.DRAFT)
+        status=DocStatus.PENDING)
     request.full_clean()
     request.save()
     request.idle_assets.set(idle)
     audit.record_create(request)
-    if submit:
-        workflow.request_start(
-            business_type=PURCHASE, obj=request, applicant=actor,
-            title=_("配置申请 %(no)s：%(name)s × %(n)s，%(amount)s 元%(flag)s") % {
-                "no": request.number, "name": item_name, "n": quantity, "amount": request.total_amount,
-                "flag": _("（超标准）") if over else ""},
-            values={"amount": str(request.total_amount)})
+    workflow.request_start(
+        business_type=PURCHASE, obj=request, applicant=actor,
+        title=_("配置申请 %(no)s：%(name)s × %(n)s，%(amount)s 元%(flag)s") % {
+            "no": request.number, "name": item_name, "n": quantity, "amount": request.total_amount,
+            "flag": _("（超标准）") if over else ""},
+        values={"amount": str(request.total_amount)})
     return request
+
+
+def idle_prefetch(user) -> Prefetch:
+    """The idle cards configuration requests were offered, as far as ``user`` may view them, into
+    ``idle_visible``: the one builder the page and the API read them through (a list prefetches them
+    for all its rows with it: ``queryset.prefetch_related(idle_prefetch(user))``)."""
+    visible = Asset.objects.restrict(user, "view").select_related("owner_unit").order_by("acquired_on", "pk")
+    return Prefetch("idle_assets", queryset=visible, to_attr="idle_visible")
 
 
 def idle_offered_to(request: ConfigurationRequest, user) -> tuple[list[Asset], int]:
     """The idle cards ``request`` was offered that ``user`` may view, and how many others it was
-    offered (cards outside the viewer's scope, or no longer found, are counted, never named)."""
-    visible = list(Asset.objects.restrict(user, "view").filter(pk__in=request.idle_assets.values("pk"))
-                   .select_related("owner_unit").order_by("acquired_on", "pk"))
+    offered (cards outside the viewer's scope, or no longer found, are counted, never named). Reads
+    ``idle_prefetch(user)``'s result, prefetching it when the caller has not."""
+    if not hasattr(request, "idle_visible"):
+        prefetch_related_objects([request], idle_prefetch(user))
+    visible = request.idle_visible
     return visible, max(request.idle_offered - len(visible), 0)
 
 
@@ -1261,18 +1269,22 @@ def attachments_add(*, asset: Asset, files, description: str = "") -> list[Asset
 
 
 def attachment_deletable(asset: Asset) -> bool:
-    """Whether the card's attachments may still be deleted: not once it is disposed of."""
-    return asset.status != AssetStatus.DISPOSED
+    """Whether the card's attachments may still be deleted: not while its disposal is pending (待处置:
+    the photos of the damage are what the approvers decide on) nor once it is disposed of."""
+    return asset.status not in (AssetStatus.PENDING_DISPOSAL, AssetStatus.DISPOSED)
 
 
 @transaction.atomic
 def attachment_delete(*, attachment: AssetAttachment) -> None:
     """Delete an attachment: the row now, audited and on the timeline; the file once committed. The
-    attachments of a disposed card (已处置) are the evidence of its disposal and are never deleted."""
+    attachments of a card pending disposal (待处置) or disposed of (已处置) are the evidence of its
+    disposal and are never deleted (the card's row is locked, so a disposal filed meanwhile waits)."""
     attachment = AssetAttachment.objects.select_related("asset").get(pk=attachment.pk)
-    asset, stored, storage = attachment.asset, attachment.file.name, attachment.file.storage
+    asset, stored, storage = _locked(attachment.asset), attachment.file.name, attachment.file.storage
     if not attachment_deletable(asset):
-        raise PermissionDenied(_("资产 %(code)s 已处置，其照片与附件是处置的凭证，不能删除。") % {"code": asset.code})
+        state = _("正在处置中") if asset.status == AssetStatus.PENDING_DISPOSAL else _("已处置")
+        raise PermissionDenied(_("资产 %(code)s %(state)s，其照片与附件是处置的凭证，不能删除。") % {
+            "code": asset.code, "state": state})
     audit.record(Action.DELETE, attachment, before=_attachment_data(attachment),
                  message=_("资产 %(code)s 删除附件") % {"code": asset.code})
     event_add(asset, EventKind.ATTACHMENT, _("删除附件：%(name)s") % {"name": attachment.filename},

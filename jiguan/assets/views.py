@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import DecimalField, ExpressionWrapper, F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from jiguan.core import locks
 from jiguan.core.validators import parse_id, parse_ids
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin, focus_path
 from jiguan.standards.selectors import StandardNotFound, standard_value
@@ -573,14 +574,12 @@ class CardPickerMixin:
         return initial
 
     def candidates(self, data) -> list[Asset]:
-        unit_id, query = data.get(self.unit_field, ""), data.get("q", "").strip()
-        if not unit_id.isdigit() or not query:
+        unit_id, query = parse_id(data.get(self.unit_field)), data.get("q", "").strip()
+        if unit_id is None or not query:
             return []
-        busy_transfer = TransferItem.objects.filter(asset=OuterRef("pk"), open=True)
-        busy_disposal = DisposalItem.objects.filter(asset=OuterRef("pk"), open=True)
-        queryset = (self.cards_queryset().filter(owner_unit_id=int(unit_id), status__in=self.candidate_statuses)
-                    .exclude(Exists(busy_transfer)).exclude(Exists(busy_disposal))
-                    .exclude(pk__in=ids_from(data.getlist("assets"))))
+        # A card any open document holds (a transfer, a disposal, a value change …) is not offered.
+        queryset = (self.cards_queryset().filter(owner_unit_id=unit_id, status__in=self.candidate_statuses)
+                    .exclude(locks.held(Asset)).exclude(pk__in=ids_from(data.getlist("assets"))))
         queryset = filters.AssetFilter(data={"q": query}, queryset=queryset).qs
         return with_value_text(list(queryset.order_by("code")[:self.candidate_limit]))
 
@@ -888,7 +887,8 @@ class ConfigurationDetailView(DocumentDetailView):
     list_title, list_url_name = CONFIGURATIONS, "assets:configuration_list"
 
     def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by")
+        return queryset.select_related("unit", "requested_by").prefetch_related(
+            services.idle_prefetch(self.request.user))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -11,7 +11,8 @@ document for an object, whatever either document's status says and however the t
     ...
     locks.release(transfer)                 # in the outcome hook, every way the document closes
 
-``check(objects)`` reads the locks without taking them, for a friendly refusal before the document is
+``held(model)`` filters a queryset by them (a picker offers only free objects); ``check(objects)``
+reads the locks without taking them, for a friendly refusal before the document is
 written (callers that hold the objects' row locks get an exact answer from it; ``acquire`` stays the
 guarantee). The API maps ``ObjectLocked`` to 409 with the open documents' numbers
 (``jiguan.core.rest``); a form shows it as a form error (it is a ``ValidationError``).
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 
@@ -118,10 +120,10 @@ def release(holder) -> int:
     return deleted
 
 
-def holders(model, ids: Iterable[int]) -> dict[int, str]:
-    """{object id: holder number} for the objects of ``model`` among ``ids`` that are held: a list
-    marks busy objects with one query."""
+def held(model) -> Exists:
+    """Whether an object of ``model`` (the row of the queryset it filters) is held by an open
+    document: a picker offers only the free ones (``queryset.exclude(locks.held(Asset))``), a list
+    may mark the busy ones (``.annotate(busy=locks.held(Asset))``), in the query itself."""
     from .models import ObjectLock
 
-    return dict(ObjectLock.objects.filter(content_type=_content_type(model), object_id__in=list(ids))
-                .values_list("object_id", "holder_number"))
+    return Exists(ObjectLock.objects.filter(content_type=_content_type(model), object_id=OuterRef("pk")))

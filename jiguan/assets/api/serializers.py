@@ -298,6 +298,19 @@ class AssetEventSerializer(ModelSerializer):
 # Lifecycle documents: transfer, disposal, configuration request
 # ---------------------------------------------------------------------------------------------
 
+def _submitted(value):
+    if not value:
+        raise serializers.ValidationError(_("不支持草稿：单据创建时即提交审批（草稿无法提交或撤销，会一直占用所选资产）。"))
+
+
+def submitted_field():
+    """``submit`` of a document's create: true only. A draft (false) could never be submitted or
+    cancelled and held its cards for good; a client that still sends false gets a 400 rather than a
+    request it did not mean to submit."""
+    return serializers.BooleanField(write_only=True, required=False, default=True, validators=[_submitted],
+                                    help_text=_("只能为 true（默认）：创建即提交审批；不支持草稿（false 返回 400）"))
+
+
 class DocumentItemSerializer(Serializer):
     asset = serializers.IntegerField(source="asset_id")
     code = serializers.CharField(source="asset.code")
@@ -306,8 +319,8 @@ class DocumentItemSerializer(Serializer):
 
 
 class TransferSerializer(WithApprovalMixin, ModelSerializer):
-    """A transfer (调拨). Creating one takes cards of one owning unit (the 调出单位) and, with
-    ``submit`` (default), starts its approval; the owner changes when the flow approves."""
+    """A transfer (调拨). Creating one takes cards of one owning unit (the 调出单位) and starts its
+    approval; the owner changes when the flow approves."""
 
     from_unit_name = serializers.CharField(source="from_unit.name", read_only=True)
     to_unit = serializers.PrimaryKeyRelatedField(label=_("调入单位"), queryset=OrgUnit.objects.filter(is_active=True))
@@ -317,8 +330,7 @@ class TransferSerializer(WithApprovalMixin, ModelSerializer):
     items = DocumentItemSerializer(many=True, read_only=True)
     assets = serializers.ListField(child=IdField(), write_only=True, min_length=1, max_length=1000,
                                    label=_("资产"), help_text=_("调拨的资产卡片编号（须属于同一产权单位）"))
-    submit = serializers.BooleanField(write_only=True, required=False, default=True,
-                                      help_text=_("为 true（默认）时创建后立即提交审批"))
+    submit = submitted_field()
 
     class Meta:
         model = Transfer
@@ -345,8 +357,7 @@ class DisposalSerializer(WithApprovalMixin, ModelSerializer):
     items = DisposalItemSerializer(many=True, read_only=True)
     assets = serializers.ListField(child=IdField(), write_only=True, min_length=1, max_length=1000,
                                    label=_("资产"), help_text=_("处置的资产卡片编号（须属于同一产权单位）"))
-    submit = serializers.BooleanField(write_only=True, required=False, default=True,
-                                      help_text=_("为 true（默认）时创建后立即提交审批"))
+    submit = submitted_field()
 
     class Meta:
         model = Disposal
@@ -396,8 +407,7 @@ class ConfigurationRequestSerializer(WithApprovalMixin, ModelSerializer):
         help_text=_("申请时可调剂的同类闲置资产中，不在您的数据范围内的项数（只计数，不列出）"))
     idle_reason = serializers.CharField(write_only=True, required=False, allow_blank=True, default="",
                                         label=_("不调剂的理由"))
-    submit = serializers.BooleanField(write_only=True, required=False, default=True,
-                                      help_text=_("为 true（默认）时创建后立即提交审批"))
+    submit = submitted_field()
 
     class Meta:
         model = ConfigurationRequest
@@ -417,12 +427,9 @@ class ConfigurationRequestSerializer(WithApprovalMixin, ModelSerializer):
         return fields
 
     def _idle(self, obj) -> tuple[list, int]:
-        """The viewer's share of the idle cards (``idle_visible``: prefetched through the viewer's
-        scope by the viewset), and the count of the others."""
-        visible = getattr(obj, "idle_visible", None)
-        if visible is None:
-            return services.idle_offered_to(obj, self.context["request"].user)
-        return visible, max(obj.idle_offered - len(visible), 0)
+        """The viewer's share of the idle cards (``services.idle_prefetch``, done by the viewset for a
+        list), and the count of the others."""
+        return services.idle_offered_to(obj, self.context["request"].user)
 
     @extend_schema_field(AssetBriefSerializer(many=True))
     def get_idle_assets(self, obj):

@@ -449,7 +449,7 @@ class DocumentViewSet(ScopedModelViewSet):
 
 class TransferViewSet(DocumentViewSet):
     """Transfers (资产调拨) seen by both sides: the giving unit's scope and the receiving unit's.
-    Creating one (with ``submit``, the default) starts its approval; the cards change owner only
+    Creating one starts its approval; the cards change owner only
     when the flow approves (approve at ``/api/v1/workflow/requests/{approval.id}/approve/``)."""
 
     queryset = Transfer.objects.all()
@@ -469,7 +469,7 @@ class TransferViewSet(DocumentViewSet):
         require_in_scope(user, Transfer, "add", from_unit)
         serializer.instance = services.transfer_create(
             from_unit=from_unit, to_unit=data["to_unit"], asset_ids=[c.pk for c in cards], reason=data["reason"],
-            actor=user, submit=data["submit"])
+            actor=user)
 
 
 class ValueChangeViewSet(ScopedReadOnlyViewSet):
@@ -510,7 +510,7 @@ class DisposalViewSet(DocumentViewSet):
         require_in_scope(user, Disposal, "add", unit)
         serializer.instance = services.disposal_create(
             unit=unit, asset_ids=[c.pk for c in cards], actor=user, method=data["method"], reason=data["reason"],
-            reason_code=data.get("reason_code", ""), valuation=data.get("valuation"), submit=data["submit"])
+            reason_code=data.get("reason_code", ""), valuation=data.get("valuation"))
 
     @extend_schema(request=serializers.DisposalResultSerializer, responses=serializers.DisposalSerializer)
     @action(detail=True, methods=["post"])
@@ -535,10 +535,8 @@ class ConfigurationViewSet(DocumentViewSet):
 
     def optimize(self, queryset):
         # The idle cards offered, as far as the caller may see them (the serializer counts the rest).
-        visible = (Asset.objects.restrict(self.request.user, "view").select_related("owner_unit")
-                   .order_by("acquired_on", "pk"))
         return queryset.select_related("unit", "requested_by").prefetch_related(
-            Prefetch("idle_assets", queryset=visible, to_attr="idle_visible"))
+            services.idle_prefetch(self.request.user))
 
     def perform_create(self, serializer):
         user = self.request.user
@@ -547,7 +545,7 @@ class ConfigurationViewSet(DocumentViewSet):
         serializer.instance = services.configuration_create(
             unit=data["unit"], item_name=data["item_name"], class_code=data["class_code"], quantity=data["quantity"],
             unit_price=data["unit_price"], reason=data["reason"], actor=user,
-            standard_key=data.get("standard_key", ""), idle_reason=data["idle_reason"], submit=data["submit"])
+            standard_key=data.get("standard_key", ""), idle_reason=data["idle_reason"])
 
     @extend_schema(request=serializers.ConfigurationCheckSerializer,
                    responses=serializers.ConfigurationCheckResultSerializer)

@@ -308,3 +308,31 @@ def test_the_attachments_of_a_disposed_card_can_no_longer_be_deleted(card, users
     assert list(AssetAttachment.objects.values_list("filename", flat=True)) == ["报废鉴定.pdf"]
     assert len(stored_files(private_root)) == 1
     assert not AuditEvent.objects.filter(object_type="assets.assetattachment", action=Action.DELETE).exists()
+
+
+def test_the_attachments_of_a_card_pending_disposal_cannot_be_deleted(card, users, asset_flows, client_for,
+                                                                      api_client_for, private_root,
+                                                                      django_capture_on_commit_callbacks):
+    """Review finding 9: the photos of the damage uploaded for a 报废 request are what the approvers
+    decide on; they stay while the card is 待处置 (and may be deleted again if the disposal is withdrawn)."""
+    manager = users["a_assets"]
+    with acting_as(manager):
+        attachment = services.attachment_add(asset=card, file=upload("损坏照片.pdf", PDF))
+        services.disposal_create(unit=card.owner_unit, asset_ids=[card.pk], method="scrap",
+                                 reason_code="obsolete", reason="主板损坏，无维修价值", actor=manager)
+    card.refresh_from_db()
+    assert card.status == "pending_disposal"
+    refusal = f"资产 {card.code} 正在处置中，其照片与附件是处置的凭证，不能删除。"
+
+    client = client_for(manager)
+    delete = reverse("assets:attachment_delete", args=[card.pk, attachment.pk])
+    html = client.get(card.get_absolute_url()).content.decode()
+    assert "损坏照片.pdf" in html and delete not in html                  # no delete button
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refusal in messages_of(client.post(delete, follow=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client_for(manager).delete(api_url(card, attachment.pk))
+    assert response.status_code == 403
+    assert response.json()["error"] == {"code": "permission_denied", "message": refusal}
+    assert list(AssetAttachment.objects.values_list("filename", flat=True)) == ["损坏照片.pdf"]
+    assert len(stored_files(private_root)) == 1

@@ -84,3 +84,25 @@ def test_the_check_answers_404_for_a_unit_outside_the_callers_scope(tree, users,
     response = a_api.post("/api/v1/assets/configurations/check/", {**check, "unit": tree.city_a_agency.pk},
                           format="json")
     assert response.status_code == 200 and response.json()["notes"][0]["over"] is False
+
+
+def test_the_page_and_every_api_answer_show_a_viewer_the_same_idle_cards(tree, register, users, asset_flows,
+                                                                         client_for, api_client_for):
+    """Review finding 13: one builder (services.idle_prefetch) for the page, the API's list and detail
+    and the answer to a create, which nothing prefetched."""
+    own = register(tree.city_a_agency, status="idle")
+    other_city = register(tree.city_b_agency, status="idle")
+    body = {"unit": tree.city_a_agency.pk, "item_name": "台式计算机", "class_code": "A02010105", "quantity": 1,
+            "unit_price": "4800", "reason": "新进人员", "idle_reason": "闲置机型无法运行业务系统"}
+    created = api_client_for(users["prov_assets"]).post("/api/v1/assets/configurations/", body, format="json")
+    assert created.status_code == 201, created.json()
+    created = created.json()
+    assert ({c["code"] for c in created["idle_assets"]}, created["idle_hidden"]) == ({own.code, other_city.code}, 0)
+
+    api = api_client_for(users["a_assets"])
+    detail = api.get(f"/api/v1/assets/configurations/{created['id']}/").json()
+    listed = api.get("/api/v1/assets/configurations/").json()["results"]
+    html = client_for(users["a_assets"]).get(ConfigurationRequest.objects.get().get_absolute_url()).content.decode()
+    for answer in (detail, *listed):
+        assert ([c["code"] for c in answer["idle_assets"]], answer["idle_hidden"]) == ([own.code], 1)
+    assert own.code in html and other_city.code not in html and "其中 1 项不在您的数据范围内" in html

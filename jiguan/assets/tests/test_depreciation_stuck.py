@@ -132,3 +132,53 @@ def test_each_chunk_beats(tree, register, users, monkeypatch):
 
     depreciation.run_execute(run, progress=progress)
     assert len(beats) == 3 and beats == sorted(beats) and beats[0] >= started and beats[-1] > started
+
+
+def test_a_stale_job_after_a_rerun_changes_nothing(tree, users, api_client_for, last_month, settings):
+    """Review finding 7: a job queued behind others whose run the sweep failed and the user ran again
+    finds another attempt and does nothing, whether it arrives before or after the new job."""
+    settings.JIGUAN_DEPRECIATION_HEARTBEAT_MINUTES = 15
+    api = api_client_for(users["a_assets"])
+    body = {"unit": tree.city_a.pk, "period": last_month}
+    with never_runs() as first_queued:
+        run = api.post("/api/v1/assets/depreciation/runs/", body, format="json").json()
+    stale = first_queued.call_args.kwargs                                # the job the worker has yet to take
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + timedelta(minutes=16)):
+        assert jobs.depreciation_sweep.start().get() == {"failed": 1}
+    with never_runs() as second_queued:                                  # 重新计提
+        again = api.post("/api/v1/assets/depreciation/runs/", body, format="json").json()
+    assert (again["id"], again["status"]) == (run["id"], "running")
+    fresh = second_queued.call_args.kwargs
+
+    # The stale job arrives first: the new attempt stays untouched, waiting for its own job.
+    assert jobs.depreciation_run.apply(**stale).get()["stale"] is True
+    waiting = api.get(f"/api/v1/assets/depreciation/runs/{run['id']}/").json()
+    assert (waiting["status"], waiting["done"], waiting["entry_count"]) == ("running", 0, 0)
+    finished = AuditEvent.objects.filter(object_type="assets.depreciationrun", message__startswith="完成计提")
+    assert not finished.exists()
+
+    jobs.depreciation_run.apply(**fresh).get()                           # the new attempt's own job
+    done = api.get(f"/api/v1/assets/depreciation/runs/{run['id']}/").json()
+    assert (done["status"], done["entry_count"]) == ("done", 1)
+
+    # ... or after it: the finished run keeps its figures, its time and its one audit record.
+    assert jobs.depreciation_run.apply(**stale).get()["stale"] is True
+    assert api.get(f"/api/v1/assets/depreciation/runs/{run['id']}/").json() == done
+    assert finished.count() == 1
+
+
+def test_a_job_whose_run_was_failed_while_it_worked_stops_and_leaves_the_run_failed(tree, register, users,
+                                                                                    monkeypatch):
+    """Every update of run_execute is this attempt's: once the sweep failed the run in the middle of
+    the work, the job neither marks it done nor overwrites its error."""
+    monkeypatch.setattr(depreciation, "CHUNK", 1)
+    register(tree.city_a_agency, count=3, acquired_on=date(2024, 1, 15))
+    run = depreciation.run_start(unit=tree.city_a, period=period_of(timezone.localdate()) - 1,
+                                 actor=users["a_assets"])
+
+    def progress(done, total):
+        if done == 1:
+            depreciation.run_fail(run, "计提任务中断")
+
+    result = depreciation.run_execute(run, progress=progress)
+    assert (result.status, result.error, result.done) == (RunStatus.FAILED, "计提任务中断", 1)

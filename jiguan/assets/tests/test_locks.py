@@ -188,3 +188,47 @@ def test_the_database_refuses_a_second_lock_taken_at_the_same_moment(tree, regis
     assert len(winners) == 1 and len(losers) == 1, outcomes
     assert type(losers[0]) is locks.ObjectLocked and losers[0].conflicts[0]["document"] == winners[0]
     assert list(ObjectLock.objects.values_list("holder_number", flat=True)) == winners
+
+
+# Review finding 5: a draft (submit: false) could never be submitted or cancelled and held its cards
+# for good; documents are submitted as they are created, and old drafts are withdrawn.
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/assets/transfers/", {"reason": "调剂使用"}),
+    ("/api/v1/assets/disposals/", SCRAP),
+])
+def test_the_api_refuses_a_draft_and_the_cards_stay_free(tree, register, users, asset_flows, a_api, path, body):
+    card = register(tree.city_a_agency)
+    if "transfers" in path:
+        body = {**body, "to_unit": tree.city_b_agency.pk}
+    response = a_api.post(path, {"assets": [card.pk], "submit": False, **body}, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["error"]["fields"] == {
+        "submit": ["不支持草稿：单据创建时即提交审批（草稿无法提交或撤销，会一直占用所选资产）。"]}
+    assert not Transfer.objects.exists() and not Disposal.objects.exists() and not ObjectLock.objects.exists()
+    card.refresh_from_db()
+    assert card.status == AssetStatus.IN_USE
+    # The card can be disposed of at once (a draft held it for good: 409 naming the draft).
+    assert a_api.post("/api/v1/assets/disposals/", {"assets": [card.pk], **SCRAP}, format="json").status_code == 201
+
+
+def test_the_migration_withdraws_the_drafts_and_frees_their_cards(tree, register, users, asset_flows, a_api):
+    """Drafts filed before (submit: false) are withdrawn: their locks, open lines and the 待处置 status
+    of a draft disposal's cards go; each card's timeline says why."""
+    moved, scrapped = register(tree.city_a_agency, count=2)
+    transfer = open_transfer(tree, moved, users["a_assets"])
+    with acting_as(users["a_assets"]):
+        disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[scrapped.pk],
+                                            actor=users["a_assets"], **SCRAP)
+    Transfer.objects.filter(pk=transfer.pk).update(status=DocStatus.DRAFT)   # as submit: false left them
+    Disposal.objects.filter(pk=disposal.pk).update(status=DocStatus.DRAFT)
+    migration = importlib.import_module("jiguan.assets.migrations.0016_withdraw_unsubmittable_drafts")
+    migration.withdraw_drafts(django_apps, None)
+
+    assert Transfer.objects.get().status == Disposal.objects.get().status == DocStatus.WITHDRAWN
+    assert not ObjectLock.objects.exists()
+    scrapped.refresh_from_db()
+    assert scrapped.status == AssetStatus.IN_USE                          # no longer 待处置
+    assert scrapped.events.order_by("-id").first().summary == f"处置草稿无法提交，已撤回（{disposal.number}）"
+    response = a_api.post("/api/v1/assets/disposals/", {"assets": [moved.pk, scrapped.pk], **SCRAP}, format="json")
+    assert response.status_code == 201, response.json()

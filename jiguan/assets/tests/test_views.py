@@ -468,3 +468,40 @@ def test_settings_are_for_the_system_administrator(tree, users, client_for):
     assert row.code_pattern == "JA{year}{seq:05d}" and row.custom_fields == [{"key": "asset_tag", "label": "财务编号"}]
     response = client.post(url, {"unit": tree.city_a.pk, "code_pattern": "JA{year}", "start_rule": "same_month"})
     assert response.status_code == 200 and "必须包含流水号" in text(response)
+
+
+# ---------------------------------------------------------------------------------------------
+# Review findings 6 and 11: the card picker's unit and the route preview's card are read with
+# parse_id (a non-ASCII digit is no id, never a 500); the picker offers no card any open document holds
+# ---------------------------------------------------------------------------------------------
+
+def test_a_non_ascii_digit_in_the_picker_the_route_preview_and_a_decision_is_no_id(tree, users, card, client_for,
+                                                                                   api_client_for):
+    client = client_for(users["a_assets"])
+    for url in (reverse("assets:transfer_create"), reverse("assets:disposal_create")):
+        for unit_field in ("from_unit", "unit"):
+            response = client.get(url, {unit_field: "²", "q": "a", "candidates": "1"}, HTTP_HX_REQUEST="true")
+            assert response.status_code == 200 and card.code not in text(response), url
+        assert client.get(url, {"from_unit": "²", "unit": "²", "q": "a"}).status_code == 200
+    preview = client.get("/workflow/route-preview/", {"business_type": "assets.value_change", "asset": "²",
+                                                      "delta": "100"})
+    assert preview.status_code == 200
+    response = api_client_for(users["a_assets"]).post("/api/v1/workflow/requests/²/approve/", {}, format="json")
+    assert response.status_code == 404
+
+
+def test_the_picker_offers_no_card_held_by_an_open_value_change(tree, users, register, asset_flows, client_for):
+    from jiguan.assets import services
+    from jiguan.core.context import acting_as
+
+    adjusted, free = register(tree.city_a_agency, count=2)
+    with acting_as(users["a_assets"]):
+        change = services.value_change_create(asset=adjusted, delta=Decimal("800"), on=timezone.localdate(),
+                                              reason="加装内存", actor=users["a_assets"])
+    client = client_for(users["a_assets"])
+    for url, unit_field in ((reverse("assets:transfer_create"), "from_unit"),
+                            (reverse("assets:disposal_create"), "unit")):
+        partial = text(client.get(url, {"candidates": "1", unit_field: tree.city_a_agency.pk, "q": "tsjsj"},
+                                  HTTP_HX_REQUEST="true"))
+        assert free.code in partial and adjusted.code not in partial, url
+    assert change.number  # still open: the card comes back once it closes

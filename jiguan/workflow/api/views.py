@@ -11,6 +11,7 @@ from jiguan.audit import services as audit
 from jiguan.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, require_in_scope
 from jiguan.core.rest import Conflict
 from jiguan.core.services import generic_create, generic_update
+from jiguan.core.validators import parse_id
 from jiguan.org.models import OrgUnit
 
 from .. import filters, services
@@ -93,8 +94,8 @@ class ApprovalRequestViewSet(ScopedReadOnlyViewSet):
         try:
             req = self.get_object()
         except Http404:
-            pk = str(self.kwargs.get("pk", ""))
-            gone = ApprovalRequest.objects.filter(pk=pk).first() if pk.isdigit() else None
+            pk = parse_id(self.kwargs.get("pk"))
+            gone = ApprovalRequest.objects.filter(pk=pk).first() if pk is not None else None
             if gone is not None and services.was_approver(request.user, gone):
                 raise Conflict(services.StaleRequest.message) from None  # another approver decided first
             raise
