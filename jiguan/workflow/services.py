@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache as djcache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -23,6 +24,7 @@ from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.core.context import acting_as
 from jiguan.notifications.services import notify
+from jiguan.org.models import User
 
 from . import registry, routing
 from .models import ActionKind, ApprovalAction, ApprovalRequest, Flow, FlowStep, OutcomeOutbox, RequestStatus
@@ -114,24 +116,63 @@ def _skip_reason(step: FlowStep) -> str:
             else _("双方同一上级，自动跳过"))
 
 
+class RouteCache:
+    """What the routes of many requests share, computed once (the stuck sweep keeps one per run): a
+    flow's steps, the units a (flow, business unit, counterparty) routes to, and each (step, unit)'s
+    eligible approvers. The applicant and the conditions are applied per request."""
+
+    def __init__(self):
+        self._steps: dict = {}
+        self._units: dict = {}
+        self._approvers: dict = {}
+        self._parents: dict = {}
+
+    def steps(self, flow: Flow) -> list[FlowStep]:
+        if flow.pk not in self._steps:
+            self._steps[flow.pk] = list(flow.steps.select_related("approver_role", "fixed_unit").order_by("order"))
+        return self._steps[flow.pk]
+
+    def unit(self, step: FlowStep, business_unit, counterparty_unit):
+        key = (step.pk, business_unit.pk, getattr(counterparty_unit, "pk", None))
+        if key not in self._units:
+            self._units[key] = routing.approver_unit(step, business_unit, counterparty_unit)
+        return self._units[key]
+
+    def approvers(self, step: FlowStep, unit) -> list:
+        key = (step.pk, unit.pk)
+        if key not in self._approvers:
+            self._approvers[key] = list(routing.eligible_approvers(step, unit))
+        return self._approvers[key]
+
+    def parent_id(self, unit) -> int | None:
+        if unit.pk not in self._parents:
+            self._parents[unit.pk] = routing.applying_unit(unit).parent_id
+        return self._parents[unit.pk]
+
+
 def route_plan(*, business_type: str, business_unit, values: dict | None = None, counterparty_unit=None,
-               applicant=None, flow: Flow | None = None, after_order: int = 0) -> RoutePlan:
+               applicant=None, flow: Flow | None = None, after_order: int = 0,
+               cache: RouteCache | None = None) -> RoutePlan:
     """Every step after ``after_order`` of the flow that a request of ``business_unit`` goes through:
     whether it applies (conditions on these values), where it is approved and by whom (never the
-    applicant). The submit check, the preview before 提交审批 and the stuck sweep all use it."""
+    applicant). The submit check, the preview before 提交审批 and the stuck sweep all use it; ``cache``
+    shares the lookups between the requests of one sweep."""
     flow = flow or flow_for(business_type, business_unit)
     plan = RoutePlan(flow=flow, business_unit=business_unit, counterparty_unit=counterparty_unit)
     if flow is None:
         plan.problem = no_flow_message(business_type)
         return plan
-    data = _with_units(values or {}, business_unit, counterparty_unit)
-    steps = flow.steps.filter(order__gt=after_order).select_related("approver_role", "fixed_unit").order_by("order")
-    for step in steps:
+    cache = cache or RouteCache()
+    data = _with_units(values or {}, business_unit, counterparty_unit, cache)
+    for step in cache.steps(flow):
+        if step.order <= after_order:
+            continue
         if not step.applies(data):
             plan.rows.append(RouteRow(step=step, applies=False, skip_reason=_skip_reason(step)))
             continue
-        unit = routing.approver_unit(step, business_unit, counterparty_unit)
-        approvers = list(routing.eligible_approvers(step, unit, exclude=applicant)) if unit else []
+        unit = cache.unit(step, business_unit, counterparty_unit)
+        approvers = ([u for u in cache.approvers(step, unit) if applicant is None or u.pk != applicant.pk]
+                     if unit else [])
         row = RouteRow(step=step, applies=True, unit=unit, approvers=approvers)
         if not approvers:
             row.problem = no_approver_message(step, unit)
@@ -160,13 +201,21 @@ def route_preview(flow: Flow, business_unit, values: dict, counterparty_unit=Non
                       counterparty_unit=counterparty_unit, flow=flow).rows
 
 
-def _with_units(values: dict, business_unit, counterparty_unit) -> dict:
-    base = routing.applying_unit(business_unit)
+def _with_units(values: dict, business_unit, counterparty_unit, cache: RouteCache | None = None) -> dict:
+    cache = cache or RouteCache()
     data = dict(values)
-    data["unit_parent_id"] = base.parent_id
+    data["unit_parent_id"] = cache.parent_id(business_unit)
     if counterparty_unit is not None:
-        data["counterparty_parent_id"] = routing.applying_unit(counterparty_unit).parent_id
+        data["counterparty_parent_id"] = cache.parent_id(counterparty_unit)
     return data
+
+
+def request_approvers(request: ApprovalRequest):
+    """The eligible approvers of the request's current step (never its applicant): whom the 待办 goes
+    to, whom its page lists and to whom it may be handed (转办). None while it waits for nobody."""
+    if request.status != RequestStatus.PENDING or request.current_step_id is None or request.approver_unit_id is None:
+        return User.objects.none()
+    return routing.eligible_approvers(request.current_step, request.approver_unit, exclude=request.applicant)
 
 
 def _next_route(request: ApprovalRequest, after_order: int) -> Route | None:
@@ -407,7 +456,7 @@ def _transition(request: ApprovalRequest, actor, *, from_status: str, route: Rou
                  after={"status": request.status, "step": request.current_step_id, "version": request.version},
                  message=message)
     if route is not None:
-        approvers = list(routing.eligible_approvers(route.step, route.unit))
+        approvers = list(request_approvers(request))
         _notify_later(approvers, _("待办：%(title)s") % {"title": request.title},
                       _("请审批（%(step)s）。申请人：%(name)s") % {"step": route.step.name,
                                                               "name": request.applicant.display_name}, request)
@@ -538,36 +587,46 @@ def outcome_sweep(*, min_age: int = 60, limit: int = 500) -> dict:
 # Stuck requests ----------------------------------------------------------------------------------
 
 
-def stuck_reason(request: ApprovalRequest) -> str:
+def stuck_reason(request: ApprovalRequest, cache: RouteCache | None = None) -> str:
     """Why a pending request cannot move on now ("" when it can): nobody may decide its current step
     (approvers lost their role or were deactivated, the delegate was deactivated), or a later step
     that applies has nobody."""
     if request.status != RequestStatus.PENDING or request.current_step_id is None:
         return ""
+    cache = cache or RouteCache()
     step = request.current_step
     if request.assignee_id is not None:
         if not request.assignee.is_active:
             return _("步骤“%(step)s”已转办给 %(name)s，但该账号已停用。") % {
                 "step": step.name, "name": request.assignee.display_name}
-    elif request.approver_unit is None or not routing.eligible_approvers(
-            step, request.approver_unit, exclude=request.applicant).exists():
+    elif request.approver_unit is None or not any(
+            u.pk != request.applicant_id for u in cache.approvers(step, request.approver_unit)):
         return no_approver_message(step, request.approver_unit)
     plan = route_plan(business_type=request.business_type, business_unit=request.business_unit,
                       counterparty_unit=request.counterparty_unit, values=request.values,
-                      applicant=request.applicant, flow=request.flow, after_order=step.order)
+                      applicant=request.applicant, flow=request.flow, after_order=step.order, cache=cache)
     return plan.problem
 
 
-@transaction.atomic
 def request_mark_stuck(*, request: ApprovalRequest, reason: str) -> bool:
-    """Record why the request cannot move on (or that it can again, ``reason=""``). When it becomes
-    stuck, or stuck for another reason, the applicant and the business unit's system administrators
-    are notified. Returns whether anything changed."""
+    """Record why the request cannot move on (or that it can again, ``reason=""``), only while it is
+    still pending at the version the reason was found for: a request that moved on meanwhile (an
+    approver acted) is left alone, with no audit record and no notification. When it becomes stuck,
+    or stuck for another reason, the applicant and the business unit's system administrators are
+    notified. Returns whether anything changed."""
     if request.stuck_reason == reason[:500]:
-        return False
+        return False  # unchanged (most requests of a sweep): not even a savepoint
+    return _mark_stuck(request, reason)
+
+
+@transaction.atomic
+def _mark_stuck(request: ApprovalRequest, reason: str) -> bool:
     before = {"stuck_reason": request.stuck_reason}
-    ApprovalRequest.objects.filter(pk=request.pk).update(stuck_reason=reason[:500],
-                                                         stuck_at=timezone.now() if reason else None)
+    updated = ApprovalRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING,
+                                             version=request.version).update(
+        stuck_reason=reason[:500], stuck_at=timezone.now() if reason else None)
+    if not updated:
+        return False
     request.refresh_from_db()
     audit.record(Action.STATE, request, before=before, after={"stuck_reason": request.stuck_reason},
                  message=_("无法继续审批：%(r)s") % {"r": reason} if reason else _("已恢复，可继续审批"))
@@ -577,17 +636,40 @@ def request_mark_stuck(*, request: ApprovalRequest, reason: str) -> bool:
     return True
 
 
-def stuck_sweep(*, limit: int = 2000) -> dict:
-    """Check every pending request: mark the ones that cannot move on (and notify), clear the ones
-    that can again."""
-    result = {"stuck": 0, "cleared": 0}
-    pending = (ApprovalRequest.objects.filter(status=RequestStatus.PENDING)
-               .select_related("current_step__approver_role", "approver_unit", "assignee", "applicant",
-                               "business_unit", "counterparty_unit", "flow").order_by("id")[:limit])
-    for request in pending:
-        reason = stuck_reason(request)
-        if request_mark_stuck(request=request, reason=reason):
-            result["stuck" if reason else "cleared"] += 1
+STUCK_SWEEP_CURSOR = "jiguan:workflow:stuck-sweep-cursor"  # the last request id checked (cache)
+
+
+def stuck_sweep(*, limit: int = 5000, batch: int = 500) -> dict:
+    """Check the pending requests, in id order from where the previous run stopped: mark the ones
+    that cannot move on (and notify), clear the ones that can again. A run checks at most ``limit``
+    (in batches of ``batch``); the next run goes on from there, and after the newest starts again at
+    the oldest, so every pending request is checked. The routes' lookups are shared within a run
+    (``RouteCache``): the queries grow with the flows and units involved, not with the requests."""
+    result = {"stuck": 0, "cleared": 0, "checked": 0}
+    cache = RouteCache()
+    start = djcache.get(STUCK_SWEEP_CURSOR) or 0
+    base = (ApprovalRequest.objects.filter(status=RequestStatus.PENDING)
+            .select_related("current_step__approver_role", "approver_unit", "assignee", "applicant",
+                            "business_unit", "counterparty_unit", "flow").order_by("id"))
+    # The newer requests after the cursor, then the older ones up to it.
+    for low, high in ([(start, None), (0, start)] if start else [(0, None)]):
+        cursor = low
+        while result["checked"] < limit:
+            rows = base.filter(id__gt=cursor) if high is None else base.filter(id__gt=cursor, id__lte=high)
+            chunk = list(rows[:min(batch, limit - result["checked"])])
+            if not chunk:
+                break
+            for request in chunk:
+                reason = stuck_reason(request, cache)
+                if request_mark_stuck(request=request, reason=reason):
+                    result["stuck" if reason else "cleared"] += 1
+            result["checked"] += len(chunk)
+            cursor = chunk[-1].pk
+        if result["checked"] >= limit:
+            break
+    else:
+        cursor = 0  # every pending request was checked: the next run starts at the oldest
+    djcache.set(STUCK_SWEEP_CURSOR, cursor, timeout=None)
     return result
 
 

@@ -17,7 +17,7 @@ from jiguan.audit import services as audit
 from jiguan.core.services import generic_create, generic_update
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
-from . import filters, forms, registry, routing, services, tables
+from . import filters, forms, registry, services, tables
 from .models import ApprovalRequest, Flow, FlowStep, RequestStatus
 
 # Requests --------------------------------------------------------------------------------------
@@ -94,15 +94,13 @@ class RequestDetailView(ObjectDetailView):
             "can_retry": services.can_retry(user, req),
             "outcome_pending": services.pending_outcome(req) is not None,
             "form": forms.DecisionForm(initial={"version": req.version}),
-            "approvers": list(routing.eligible_approvers(req.current_step, req.approver_unit))
-            if req.status == RequestStatus.PENDING and req.current_step_id else [],
+            "approvers": list(services.request_approvers(req)),
             "values": {k: v for k, v in req.values.items() if not k.endswith("_parent_id")},
             "business_url": business_url(req),
             "breadcrumbs": [self.list_crumb(req, user, can_act), (req.title, None)],
         })
         if can_act:
-            context["form"].fields["delegate_to"].queryset = routing.eligible_approvers(
-                req.current_step, req.approver_unit).exclude(pk__in=[user.pk, req.applicant_id])
+            context["form"].fields["delegate_to"].queryset = services.request_approvers(req).exclude(pk=user.pk)
         return context
 
 
@@ -130,8 +128,7 @@ class RequestActionView(ScopedViewMixin, View):
                 return redirect("workflow:todo")
             raise Http404(_("记录不存在，或不在您的数据范围内。"))
         form = forms.DecisionForm(request.POST)
-        form.fields["delegate_to"].queryset = routing.eligible_approvers(req.current_step, req.approver_unit) \
-            if req.current_step_id and req.approver_unit_id else form.fields["delegate_to"].queryset
+        form.fields["delegate_to"].queryset = services.request_approvers(req)
         if not form.is_valid():
             messages.error(request, _("提交的数据有误：%(e)s") % {"e": form.errors.as_text()})
             return redirect(req.get_absolute_url())

@@ -194,7 +194,7 @@ def test_the_route_preview_in_the_api(tree, users, edu, approvers, transfer_flow
     assert response.status_code == 200, response.json()
     plan = response.json()
     assert plan["ok"] is True and plan["flow_name"] == "资产调拨审批"
-    assert [(s["name"], s["applies"], s["unit_name"], [a["username"] for a in s["approvers"]])
+    assert [(s["name"], s["applies"], s["unit_name"], [a["name"] for a in s["approvers"]])
             for s in plan["steps"]] == [
         ("调出单位负责人审批", True, "甲市教育局", ["edu_leader"]),
         ("调入单位负责人确认", True, "甲县财政局", ["county_leader"]),
@@ -204,3 +204,42 @@ def test_the_route_preview_in_the_api(tree, users, edu, approvers, transfer_flow
     assert plan["ok"] is False and plan["problem"].startswith("步骤“调出单位负责人审批”找不到审批人（角色：单位负责人，单位：甲市教育局）")
     response = api_client_for(users["b_assets"]).post("/api/v1/workflow/requests/route-preview/", body, format="json")
     assert response.status_code == 403
+
+
+def test_the_api_route_preview_needs_the_right_to_file_and_names_no_usernames(tree, users, edu, approvers,
+                                                                             transfer_flow, api_client_for):
+    """A staff member (普通工作人员, who may view their own unit) learns nobody's approvers through the
+    API: previewing needs the right to file the business type over the business unit, as the page's
+    draft builders do; the answer names approvers by display name, never by username."""
+    url = "/api/v1/workflow/requests/route-preview/"
+    User.objects.filter(pk=approvers["county_leader"].pk).update(full_name="李县长")
+    staff = api_client_for(users["staff"])
+    for business_unit in (tree.city_a_dept, edu):
+        response = staff.post(url, {"business_type": "assets.transfer", "business_unit": business_unit.pk,
+                                    "counterparty_unit": tree.county_a_agency.pk}, format="json")
+        assert response.status_code == 403, business_unit
+        assert response.json()["error"]["message"] == "所选单位不在您的数据范围内。"
+        assert "county_leader" not in response.content.decode() and "李县长" not in response.content.decode()
+
+    manager = api_client_for(users["a_assets"])
+    body = {"business_type": "assets.transfer", "business_unit": edu.pk, "counterparty_unit": tree.county_a_agency.pk}
+    response = manager.post(url, body, format="json")
+    assert response.status_code == 200
+    steps = response.json()["steps"]
+    assert steps[1]["approvers"] == [{"id": approvers["county_leader"].pk, "name": "李县长"}]
+    assert "username" not in response.content.decode() and "county_leader" not in response.content.decode()
+
+    # The units are those submitting would use: a counterparty only for a business with two units,
+    # never a department (内设机构).
+    response = manager.post(url, {"business_type": "assets.disposal", "business_unit": edu.pk,
+                                  "counterparty_unit": tree.county_a_agency.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["counterparty_unit"] == ["该业务类型不涉及对方单位。"]
+    response = manager.post(url, {**body, "counterparty_unit": tree.city_a_dept.pk}, format="json")
+    assert response.status_code == 400 and "counterparty_unit" in response.json()["error"]["fields"]
+    response = manager.post(url, {"business_type": "assets.transfer"}, format="json")
+    assert response.json()["error"]["fields"]["business_unit"] == ["请选择业务单位。"]
+    # A type that declares no business unit belongs to the applicant's unit.
+    response = manager.post(url, {"business_type": "standards.change", "business_unit": edu.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["business_unit"] == ["该业务类型的申请属于申请人所在单位。"]

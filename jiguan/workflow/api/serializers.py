@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from jiguan.core.serializers import ModelSerializer, Serializer
-from jiguan.org.models import OrgUnit, User
+from jiguan.org.models import OrgKind, OrgUnit, User
 
 from ..models import ApprovalAction, ApprovalRequest, Flow, FlowStep
 
@@ -57,11 +57,13 @@ class DecisionSerializer(Serializer):
 class RoutePreviewSerializer(Serializer):
     business_type = serializers.ChoiceField(label=_("业务类型"), choices=())
     business_unit = serializers.PrimaryKeyRelatedField(
-        label=_("业务单位"), queryset=OrgUnit.objects.all(),
-        help_text=_("申请所属的单位，如调拨的调出单位、处置单位、资产的产权单位。"))
+        label=_("业务单位"), queryset=OrgUnit.objects.all(), required=False, allow_null=True,
+        help_text=_("申请所属的单位，如调拨的调出单位、处置单位、资产的产权单位（须有在该单位提交此类业务的权限）；"
+                    "不声明业务单位的业务类型按申请人所在单位，可不填。"))
     counterparty_unit = serializers.PrimaryKeyRelatedField(
-        label=_("对方单位"), queryset=OrgUnit.objects.filter(is_active=True), required=False, allow_null=True,
-        help_text=_("涉及两个单位的业务（如调拨的调入单位）。"))
+        label=_("对方单位"), queryset=OrgUnit.objects.filter(is_active=True).exclude(kind=OrgKind.DEPARTMENT),
+        required=False, allow_null=True,
+        help_text=_("仅用于涉及两个单位的业务（如调拨的调入单位，可为全省（区）任一在用的机关或事业单位）。"))
     amount = serializers.DecimalField(label=_("金额（元）"), max_digits=16, decimal_places=2, required=False,
                                       allow_null=True, help_text=_("流程条件比较的金额，如原值合计。"))
 
@@ -84,7 +86,7 @@ class RouteStepSerializer(Serializer):
     problem = serializers.CharField()
 
     def get_approvers(self, row) -> list[dict]:
-        return [{"id": u.pk, "username": u.username, "name": u.display_name} for u in row.approvers]
+        return [{"id": u.pk, "name": u.display_name} for u in row.approvers]
 
 
 class RoutePlanSerializer(Serializer):

@@ -12,9 +12,8 @@ from jiguan.core.api import ScopedModelViewSet, ScopedReadOnlyViewSet, require_i
 from jiguan.core.rest import Conflict
 from jiguan.core.services import generic_create, generic_update
 from jiguan.core.validators import parse_id
-from jiguan.org.models import OrgUnit
 
-from .. import filters, services
+from .. import filters, registry, services
 from ..models import ApprovalRequest, Flow, FlowStep
 from . import serializers
 
@@ -183,13 +182,30 @@ class ApprovalRequestViewSet(ScopedReadOnlyViewSet):
     def route_preview(self, request):
         """The whole route a request of this business type and unit would take, before it is filed:
         each step, whether it applies (conditions on ``amount``), its approver unit and named
-        approvers, and ``problem`` when a step has nobody (filing it would then be refused with 400)."""
+        approvers (display names), and ``problem`` when a step has nobody (filing it would then be
+        refused with 400). The units are those submitting would use: ``business_unit`` for a type that
+        declares one (the caller needs the right to file that type, e.g. ``assets.add_transfer``,
+        over it: 403 otherwise), else the caller's own unit; ``counterparty_unit`` only for a type
+        with two units (e.g. the 调入单位 of a transfer)."""
         body = serializers.RoutePreviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        require_in_scope(request.user, OrgUnit, "view", data["business_unit"])
+        btype = registry.get(data["business_type"])
+        user = request.user
+        if btype.business_unit:
+            business_unit = data.get("business_unit")
+            if business_unit is None:
+                raise ValidationError({"business_unit": _("请选择业务单位。")})
+        else:
+            business_unit = user.unit  # the request will belong to the applicant's unit
+            if data.get("business_unit") not in (None, business_unit):
+                raise ValidationError({"business_unit": _("该业务类型的申请属于申请人所在单位。")})
+        counterparty_unit = data.get("counterparty_unit")
+        if counterparty_unit is not None and not btype.counterparty_unit:
+            raise ValidationError({"counterparty_unit": _("该业务类型不涉及对方单位。")})
+        require_in_scope(user, btype.model_class(), "add", business_unit)
         amount = data.get("amount")
-        plan = services.route_plan(business_type=data["business_type"], business_unit=data["business_unit"],
-                                   counterparty_unit=data.get("counterparty_unit"), applicant=request.user,
+        plan = services.route_plan(business_type=btype.code, business_unit=business_unit,
+                                   counterparty_unit=counterparty_unit, applicant=user,
                                    values={"amount": str(amount)} if amount is not None else {})
         return Response(serializers.RoutePlanSerializer(plan).data)
