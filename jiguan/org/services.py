@@ -7,6 +7,7 @@ org rows (the generic CRUD base views call ``core.services.generic_*`` which aud
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 import time
 from datetime import timedelta
@@ -150,7 +151,13 @@ def user_set_password(*, user: User, password: str, by_admin: bool = False) -> U
     # An administrator's reset leaves the password expired, so the person must choose their own.
     user.password_changed_at = None if by_admin else timezone.now()
     user.save(update_fields=["password", "password_changed_at"])
-    audit.record(Action.PASSWORD, user, message=_("管理员重置密码") if by_admin else _("本人修改密码"))
+    # A new password closes every API token of the account: whoever held one (leaked, or issued by
+    # the person the password was taken from) must sign in again.
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    message = _("管理员重置密码") if by_admin else _("本人修改密码")
+    if revoked:
+        message = _("%(m)s，撤销全部 %(n)d 个 API 令牌") % {"m": message, "n": revoked}
+    audit.record(Action.PASSWORD, user, message=message)
     return user
 
 
@@ -188,10 +195,24 @@ def _locked_refusal(until) -> LoginRefused:
     return LoginRefused(_("账号已锁定，请 %(n)d 分钟后再试或联系安全管理员解锁。") % {"n": minutes}, "locked")
 
 
+def _throttle_address(ip: str | None) -> str:
+    """The address a throttle counts for: an IPv4 address itself, an IPv6 address its /64 (one
+    subscriber's network: rotating addresses within it gives no fresh allowance)."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return ip or "-"
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def _throttle_keys(ip: str | None, username: str, limits: dict) -> list[tuple[str, int, str]]:
     window = int(time.time() // THROTTLE_SECONDS)
     account = hashlib.sha256(username.encode()).hexdigest()[:32]
-    return [(f"jiguan:login-throttle:ip:{ip or '-'}:{window}", limits["LOGIN_THROTTLE_PER_IP"],
+    return [(f"jiguan:login-throttle:ip:{_throttle_address(ip)}:{window}", limits["LOGIN_THROTTLE_PER_IP"],
              _("本地址")),
             (f"jiguan:login-throttle:account:{account}:{window}", limits["LOGIN_THROTTLE_PER_ACCOUNT"],
              _("本账号"))]

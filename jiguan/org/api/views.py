@@ -160,6 +160,11 @@ class ApiTokenViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     @extend_schema(request=serializers.ApiTokenCreateSerializer,
                    responses={201: serializers.ApiTokenIssuedSerializer})
     def create(self, request):
+        """Issue a named token of the caller (the token is in the answer, once). Only from a signed-in
+        browser session: a request authenticated with a token is refused (403), so a leaked token
+        cannot mint a longer-lived one."""
+        if request.auth is not None:  # authenticated with a token (session sign-ins carry none)
+            raise PermissionDenied(_("只能在登录网页后签发命名令牌，不能使用 API 令牌签发。"))
         body = serializers.ApiTokenCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         token, plain = services.apitoken_create(user=request.user, **body.validated_data)

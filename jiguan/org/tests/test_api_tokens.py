@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core.testing import PASSWORD
-from jiguan.org.models import ApiToken
+from jiguan.org import services
+from jiguan.org.models import ApiToken, User
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,44 @@ def test_nobody_revokes_another_accounts_token_through_the_page(users, client_fo
     token = ApiToken.objects.get(user=users["a_assets"])
     assert client_for(users["b_assets"]).post(f"{PAGE}{token.pk}/revoke/").status_code == 404
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+
+
+def test_a_token_cannot_issue_a_named_token_only_a_browser_session_can(users):
+    """A leaked 12-hour sign-in token must not mint a 366-day named one."""
+    signed_in = APIClient().post("/api/v1/auth/token/", {"username": "a_assets", "password": PASSWORD},
+                                 format="json").json()
+    response = token_client(signed_in["token"]).post(TOKENS, {"name": "后门", "days": 366}, format="json")
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "只能在登录网页后签发命名令牌，不能使用 API 令牌签发。"
+    assert not ApiToken.objects.filter(is_named=True).exists()
+    # Listing and revoking with a token still work; issuing works from the signed-in browser.
+    assert token_client(signed_in["token"]).get(TOKENS).status_code == 200
+    browser = Client()
+    assert browser.post("/login/", {"username": "a_assets", "password": PASSWORD}).status_code == 302
+    response = browser.post(TOKENS, {"name": "财务系统"}, content_type="application/json")
+    assert response.status_code == 201 and response.json()["token"]
+
+
+def test_a_new_password_revokes_every_token_of_the_account(users, api_client_for):
+    user = users["a_assets"]
+    named = issue(api_client_for(user), "预算管理一体化系统")["token"]
+    signed_in = APIClient().post("/api/v1/auth/token/", {"username": "a_assets", "password": PASSWORD},
+                                 format="json").json()["token"]
+    other = issue(api_client_for(users["b_assets"]), "采购系统")["token"]
+    browser = Client()
+    assert browser.post("/login/", {"username": "a_assets", "password": PASSWORD}).status_code == 302
+    response = browser.post("/password/", {"old_password": PASSWORD, "new_password": "Fresh#Pass2026",
+                                           "new_password2": "Fresh#Pass2026"})
+    assert response.status_code == 302
+    for key in (named, signed_in):
+        refused = token_client(key).get("/api/v1/org/units/")
+        assert refused.status_code == 401 and refused.json()["error"]["message"] == "令牌无效或已撤销。"
+    assert token_client(other).get("/api/v1/org/units/").status_code == 200  # another account's
+    event = AuditEvent.objects.filter(action=Action.PASSWORD).order_by("-id").first()
+    assert event.message == "本人修改密码，撤销全部 2 个 API 令牌"
+
+    # An administrator's reset closes the tokens issued since, too.
+    fresh = APIClient().post("/api/v1/auth/token/", {"username": "a_assets", "password": "Fresh#Pass2026"},
+                             format="json").json()["token"]
+    services.user_set_password(user=User.objects.get(pk=user.pk), password="Reset#Pass2026", by_admin=True)
+    assert token_client(fresh).get("/api/v1/org/units/").status_code == 401

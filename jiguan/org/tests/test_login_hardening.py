@@ -343,3 +343,15 @@ def test_a_password_reset_by_an_administrator_closes_the_api(clerk):
     User.objects.filter(pk=clerk.pk).update(password_changed_at=None)
     response = client.get("/api/v1/org/units/")
     assert response.status_code == 403 and response.json() == EXPIRED
+
+
+@security(LOGIN_THROTTLE_PER_IP=3)
+def test_ipv6_addresses_of_one_64_network_share_one_throttle(clerk):
+    """Rotating addresses within one IPv6 /64 (one subscriber's network) buys no fresh allowance."""
+    for n, name in enumerate(("ghost1", "ghost2", "ghost3"), start=1):
+        assert login_page(Client(REMOTE_ADDR=f"2001:db8:7:42::{n}"), name, WRONG).status_code == 200
+    response = login_page(Client(REMOTE_ADDR="2001:db8:7:42:ffff:1:2:3"), "clerk", PASSWORD)
+    assert response.status_code == 429 and page_error(response).startswith(THROTTLED)
+    assert request_token("ghost4", WRONG, REMOTE_ADDR="2001:db8:7:42::abcd").status_code == 429
+    # The next /64 is another network.
+    assert login_page(Client(REMOTE_ADDR="2001:db8:7:43::1"), "clerk", PASSWORD).status_code == 302
