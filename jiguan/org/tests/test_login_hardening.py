@@ -45,6 +45,16 @@ def request_token(username, password, **headers):
                             format="json", **headers)
 
 
+@pytest.fixture(autouse=True)
+def _one_throttle_window():
+    """The throttle counts per fixed minute: a test whose attempts straddled a minute's end would see
+    its count split in two. Every test here runs at one instant, a second into a minute (a test that
+    needs the next minute patches the clock itself)."""
+    pinned = time.time() // 60 * 60 + 1
+    with mock.patch("jiguan.org.services.time", SimpleNamespace(time=lambda: pinned)):
+        yield
+
+
 @pytest.fixture
 def clerk(tree):
     return make_user("clerk", tree.city_a_dept, [("staff", tree.city_a_dept, False)], full_name="王科员")
