@@ -62,4 +62,22 @@ class AssetsConfig(AppConfig):
             menu.MenuItem(_("资产管理设置"), "assets:settings", "assets.change_assetsettings", "gear"),
         ], order=200)
 
+        # Home-page widgets and global search (jiguan.core.dashboard / jiguan.core.search): each
+        # provider reads the cards the user may view (jiguan/assets/widgets.py, search.py).
+        from jiguan.core import dashboard, search
+
+        def widget(key, label, provider, order, icon, kind=dashboard.TILE, url_name="assets:asset_list"):
+            dashboard.register(dashboard.Widget(key=key, label=label, kind=kind, permission="assets.view_asset",
+                                                provider=f"jiguan.assets.widgets.{provider}", order=order,
+                                                icon=icon, url_name=url_name))
+
+        widget("assets.cards", _("资产卡片"), "card_count", 200, "card-list")
+        widget("assets.value", _("原值合计"), "original_value", 201, "currency-yen")
+        widget("assets.idle", _("闲置资产"), "idle_count", 202, "pause-circle")
+        widget("assets.approvals", _("待我审批的资产单据"), "my_approvals", 203, "inbox", url_name="workflow:todo")
+        widget("assets.status", _("资产状态分布"), "status_chart", 210, "pie-chart", kind=dashboard.CHART)
+        search.register(search.SearchProvider(
+            key="assets.cards", label=_("资产卡片"), permission="assets.view_asset",
+            search="jiguan.assets.search.cards", more_url="jiguan.assets.search.cards_url", order=200))
+
         from . import jobs  # noqa: F401 - registers the Celery tasks (autodiscovery looks for tasks.py only)
