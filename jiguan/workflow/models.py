@@ -307,3 +307,26 @@ class OutcomeOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.outcome}"
+
+
+class DocumentSequence(models.Model):
+    """The last number given to documents of one prefix in one year (DB-2026-000123): advanced by
+    ``jiguan.workflow.documents.next_number`` under a row lock inside the transaction that creates
+    the document, so a document that rolls back leaves no gap and two never share a number."""
+
+    scope_global = True  # internal counter, not shown to anyone
+
+    prefix = models.CharField(_("单据前缀"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last_value = models.PositiveBigIntegerField(_("已用流水号"), default=0)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("单据流水号")
+        verbose_name_plural = _("单据流水号")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="workflow_document_sequence_once")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}:{self.last_value}"
