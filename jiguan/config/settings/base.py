@@ -251,7 +251,8 @@ SPECTACULAR_SETTINGS = {
                             "ApprovalStatusEnum": "jiguan.workflow.models.RequestStatus",
                             "AssetStatusEnum": "jiguan.assets.models.AssetStatus",
                             "AssetDocumentStatusEnum": "jiguan.assets.models.DocStatus",
-                            "ReportRowKindEnum": "jiguan.assets.selectors.ROW_KINDS"},
+                            "ReportRowKindEnum": "jiguan.assets.selectors.ROW_KINDS",
+                            "AttachmentKindEnum": "jiguan.core.models.AttachmentKind"},
 }
 
 LOGGING = {
