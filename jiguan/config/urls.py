@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -12,6 +13,8 @@ api_v1 = [
     path("", include("jiguan.workflow.api.urls")),
     path("", include("jiguan.standards.api.urls")),
     path("", include("jiguan.assets.api.urls")),
+    # The kernel's example module, installed in the test settings only (jiguan.kernel_example).
+    *([path("", include("jiguan.kernel_example.api.urls"))] if apps.is_installed("jiguan.kernel_example") else []),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
@@ -36,6 +39,8 @@ urlpatterns = [
     path("workflow/", include("jiguan.workflow.urls")),
     path("standards/", include("jiguan.standards.urls")),
     path("assets/", include("jiguan.assets.urls")),
+    *([path("kernel-example/", include("jiguan.kernel_example.urls"))]
+      if apps.is_installed("jiguan.kernel_example") else []),
     path("api/v1/", include(api_v1)),
 ]
 

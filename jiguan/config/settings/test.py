@@ -7,7 +7,11 @@ os.environ.setdefault("JIGUAN_TESTING", "1")
 from jiguan.audit.keys import DEV_KEY
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
+
+# The kernel's example module (a key register and its handover document, built only from kernel
+# declarations): installed for the tests only, never in production or the OpenAPI document.
+INSTALLED_APPS = [*INSTALLED_APPS, "jiguan.kernel_example"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False

@@ -1,0 +1,20 @@
+from rest_framework import serializers
+
+from jiguan.core.serializers import ModelSerializer
+
+from ..models import Key
+
+
+class KeySerializer(ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Key
+        fields = ["id", "unit", "unit_name", "code", "room", "kind", "kind_display", "copies", "holder",
+                  "holder_phone", "status", "status_display", "note", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        # The model's own validation reports a duplicate code (after the unit's scope is checked, so
+        # a unit outside the caller's scope is refused without saying what it holds).
+        validators = []
