@@ -38,6 +38,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import urlencode
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,6 +50,9 @@ from .scoping import path_of, permission_name
 from .services import generic_create, generic_update
 from .tables import display
 from .views import ObjectDetailView, ObjectFormView, ObjectListView
+
+# The generated pages: action -> route under the register's url_prefix.
+PAGE_ROUTES = {"list": "", "create": "new/", "detail": "<int:pk>/", "edit": "<int:pk>/edit/"}
 
 # History entry kinds written by the generic create and edit.
 HISTORY_CREATED = "create"
@@ -79,6 +83,16 @@ class Register:
     ``?ordering=`` accepts. ``select_related`` / ``prefetch_related``: what the table, the detail page
     and the serializer read. ``detail_fields``: the fields of the detail page (default: the form's).
     ``tile``: a home-page tile (``core.dashboard``) with the number of rows the user sees.
+    ``history_kinds``: labels of the timeline kinds the module writes besides 登记 and 变更.
+
+    A register whose rows are written by a service of its own (an approvable document) names it:
+    ``create_service(actor=..., **data)`` creates from the form's or the API body's data (and does its
+    own scope, policy, audit and history), ``editable=False`` offers no edit page and no PATCH.
+    ``pages`` replaces a generated page by the module's class (``{"create": HandoverCreateView}``),
+    leaves one out (``{"edit": None}``) or adds one (``{"pdf": ("<int:pk>/form.pdf", PdfView)}``,
+    named ``<app>:<model>_pdf``). ``view_policy(actor, obj)`` (raising PermissionDenied; a callable or
+    its dotted path, read at each call) is asked by
+    the generated detail page and the API's detail.
     """
 
     def __init__(self, model: type[models.Model], *, filterset, table, form, serializer, importer=None,
@@ -87,7 +101,10 @@ class Register:
                  ordering: Sequence[str] = (), ordering_fields: Sequence[str] | None = None,
                  select_related: Sequence[str] = (), prefetch_related: Sequence[str] = (),
                  detail_fields: Sequence[str] | None = None, attachment_deletable: Callable | None = None,
-                 tile: bool = False, create_message: str = "", update_message: str = ""):
+                 history_kinds: dict | None = None, tile: bool = False, create_service: Callable | str | None = None,
+                 editable: bool = True, pages: dict | None = None, view_policy: Callable | str | None = None,
+                 create_message: str = "",
+                 update_message: str = ""):
         if not getattr(model, "scope_path", None):
             raise ImproperlyConfigured(f"{model._meta.label}: a register is a unit-owned model (scope_path)")
         self.model = model
@@ -112,6 +129,15 @@ class Register:
         self.detail_fields = tuple(detail_fields) if detail_fields is not None else None
         self.attachment_deletable = attachment_deletable
         self.tile = tile
+        self.history_kinds = dict(history_kinds or {})
+        self.create_service = create_service
+        self.editable = editable
+        self.view_policy = view_policy
+        self.pages = dict(pages or {})
+        unknown = set(self.pages) - set(PAGE_ROUTES)
+        for action in unknown:
+            if not isinstance(self.pages[action], tuple):
+                raise ImproperlyConfigured(f"{self.key}: page {action!r} needs (route, view class)")
         self.create_message = create_message or gettext_lazy("已保存。")
         self.update_message = update_message or gettext_lazy("已保存。")
 
@@ -152,6 +178,20 @@ class Register:
         owner = self.model.scope_path.split("__")[0]
         field = self.model._meta.get_field(owner)
         return getattr(instance, field.attname, None) is not None
+
+    def check_view(self, actor, obj) -> None:
+        """Ask ``view_policy`` (a callable or its dotted path, read at each call) about ``obj``."""
+        if self.view_policy is not None:
+            _callable(self.view_policy)(actor, obj)
+
+    def create_from(self, data: dict, *, actor):
+        """A new row from a form's or an API body's validated data: through ``create_service`` when
+        the register has one, otherwise ``create``."""
+        if self.create_service is not None:
+            with transaction.atomic():
+                return _callable(self.create_service)(actor=actor, **data)
+        plain, m2m = split_m2m(self.model, data)
+        return self.create(self.model(**plain), actor=actor, m2m=m2m)
 
     def create(self, instance, *, actor, m2m: dict | None = None):
         """Validate, scope-check, save and audit a new row; its history starts with 创建."""
@@ -203,7 +243,7 @@ class Register:
     def list_view(self):
         return self._class("ListView", (RegisterListView,), {
             "model": self.model, "register": self, "table": self.table, "filterset_class": self.filterset,
-            "create_url_name": self.url_name("create"), "export_name": self.model._meta.verbose_name_plural})
+            "create_url_name": self.url_name("create") if self.page_view("create") else "", "export_name": self.model._meta.verbose_name_plural})
 
     @cached_property
     def detail_view(self):
@@ -219,14 +259,25 @@ class Register:
         return self._class("EditView", (RegisterEditView,), {
             "model": self.model, "register": self, "form_class": self.form, "success_message": self.update_message})
 
+    def page_view(self, action: str):
+        """The view class of page ``action`` (the module's, or the generated one); None: no such page."""
+        if action in self.pages:
+            page = self.pages[action]
+            return page[1] if isinstance(page, tuple) else page
+        if action == "edit" and not self.editable:
+            return None
+        return getattr(self, f"{action}_view") if action in PAGE_ROUTES else None
+
     def urlpatterns(self) -> list:
-        prefix, name = self.url_prefix, self.model_name
-        return [
-            path(prefix, self.list_view.as_view(), name=f"{name}_list"),
-            path(f"{prefix}new/", self.create_view.as_view(), name=f"{name}_create"),
-            path(f"{prefix}<int:pk>/", self.detail_view.as_view(), name=f"{name}_detail"),
-            path(f"{prefix}<int:pk>/edit/", self.edit_view.as_view(), name=f"{name}_edit"),
-        ]
+        patterns = []
+        for action in [*PAGE_ROUTES, *(a for a in self.pages if a not in PAGE_ROUTES)]:
+            view = self.page_view(action)
+            if view is None:
+                continue
+            page = self.pages.get(action)
+            route = page[0] if isinstance(page, tuple) else PAGE_ROUTES[action]
+            patterns.append(path(f"{self.url_prefix}{route}", view.as_view(), name=f"{self.model_name}_{action}"))
+        return patterns
 
     # API --------------------------------------------------------------------------------------
     @cached_property
@@ -235,7 +286,8 @@ class Register:
             "__doc__": f"{self.model._meta.verbose_name_plural} in the caller's scope.",
             "register": self, "queryset": self.model.objects.all(), "serializer_class": self.serializer,
             "filterset_class": self.filterset, "ordering_fields": list(self.ordering_fields),
-            "ordering": list(self.ordering)})
+            "ordering": list(self.ordering),
+            "http_method_names": ["get", "post", *(["patch"] if self.editable else []), "head", "options"]})
 
     def api_routes(self, router) -> None:
         router.register(self.api_prefix, self.viewset, basename=f"{self.app_label}-{self.model_name}")
@@ -254,7 +306,7 @@ class Register:
                 options["deletable"] = self.attachment_deletable
             _kernel("attachments").register(self.model, **options)
         if self.history:
-            _kernel("history").register(self.model)
+            _kernel("history").register(self.model, kinds=self.history_kinds)
         if self.importer is not None and not _pending("imports", "register_importer"):
             _kernel("imports").register_importer(self.key, self.importer, permission=self.permission("import"))
         if self.search_fields:
@@ -302,6 +354,10 @@ def split_m2m(model, data: dict) -> tuple[dict, dict]:
     """(plain fields, many-to-many fields) of validated data: a many-to-many is set after the save."""
     m2m_names = {f.name for f in model._meta.many_to_many}
     return ({k: v for k, v in data.items() if k not in m2m_names}, {k: v for k, v in data.items() if k in m2m_names})
+
+
+def _callable(value):
+    return import_string(value) if isinstance(value, str) else value
 
 
 def _kernel(name: str):
@@ -358,6 +414,11 @@ def import_url(register: Register, user) -> str:
 class RegisterDetailView(RegisterViewMixin, ObjectDetailView):
     template_name = "core/register_detail.html"
 
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        self.register.check_view(self.request.user, obj)
+        return obj
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         register, obj, user = self.register, self.object, self.request.user
@@ -370,8 +431,8 @@ class RegisterDetailView(RegisterViewMixin, ObjectDetailView):
             fields.append((field.verbose_name, display(value)))
         context["fields"] = fields
         context["title"] = str(obj)
-        context["edit_url"] = reverse(register.url_name("edit"), args=[obj.pk]) if user.has_perm(
-            register.permission("change"), obj) else ""
+        context["edit_url"] = reverse(register.url_name("edit"), args=[obj.pk]) if register.page_view(
+            "edit") is not None and user.has_perm(register.permission("change"), obj) else ""
         context["breadcrumbs"] = [self.list_breadcrumb(), (str(obj), None)]
         context["show_attachments"], context["show_history"] = register.attachments, register.history
         attachments = None
@@ -391,6 +452,8 @@ class RegisterCreateView(RegisterViewMixin, ObjectFormView):
         return [self.list_breadcrumb(), (self.get_title(), None)]
 
     def perform(self, form):
+        if self.register.create_service is not None or not hasattr(form, "save"):
+            return self.register.create_from(dict(form.cleaned_data), actor=self.request.user)
         instance = form.save(commit=False)
         _plain, m2m = split_m2m(self.model, form.cleaned_data)
         return self.register.create(instance, actor=self.request.user, m2m=m2m)
@@ -424,9 +487,13 @@ class RegisterViewSet(ScopedModelViewSet):
     def optimize(self, queryset):
         return self.register.optimize(queryset)
 
+    def get_object(self):
+        obj = super().get_object()
+        self.register.check_view(self.request.user, obj)
+        return obj
+
     def perform_create(self, serializer):
-        data, m2m = split_m2m(self.queryset.model, dict(serializer.validated_data))
-        serializer.instance = self.register.create(self.queryset.model(**data), actor=self.request.user, m2m=m2m)
+        serializer.instance = self.register.create_from(dict(serializer.validated_data), actor=self.request.user)
 
     def perform_update(self, serializer):
         changes, m2m = split_m2m(self.queryset.model, dict(serializer.validated_data))

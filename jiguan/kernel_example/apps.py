@@ -13,8 +13,9 @@ class KernelExampleConfig(AppConfig):
 
         from . import registers  # noqa: F401 - declares the registers (pages, API, menu, attachments ...)
 
-        roles.register("key_keeper", _("钥匙管理员"), Duty.BUSINESS, _("管理本单位（及下级单位）的钥匙。"),
+        roles.register("key_keeper", _("钥匙管理员"), Duty.BUSINESS, _("管理本单位（及下级单位）的钥匙，办理钥匙移交。"),
                        {"kernel_example.view_key", "kernel_example.add_key", "kernel_example.change_key",
-                        "kernel_example.import_key", "org.view_orgunit"})
-        # The unit leader (单位负责人) reads the keys of their unit.
-        roles.contribute("unit_leader", {"kernel_example.view_key"})
+                        "kernel_example.import_key", "kernel_example.view_keyhandover",
+                        "kernel_example.add_keyhandover", "org.view_orgunit"})
+        # The unit leader (单位负责人) reads the keys of their unit and approves their handovers.
+        roles.contribute("unit_leader", {"kernel_example.view_key", "kernel_example.view_keyhandover"})

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.models import ScopedModel
+from jiguan.core.scoping import ScopedManager
+from jiguan.workflow.documents.base import Document
 
 
 class KeyKind(models.TextChoices):
@@ -62,3 +64,48 @@ class Key(ScopedModel):
     def clean(self) -> None:
         if self.status == KeyStatus.ISSUED and not self.holder:
             raise ValidationError({"holder": _("已领用的钥匙须填写保管人。")})
+
+
+class KeyHandover(Document):
+    """A key handover (钥匙移交单): keys of a unit pass to a new holder once the unit's leader approves.
+    An approvable document over keys (``workflow.documents``): numbered YS-2026-000001, it holds its
+    keys while open (``core.locks``) and writes each key's timeline."""
+
+    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("所属单位"), on_delete=models.PROTECT,
+                             related_name="example_key_handovers")
+    to_holder = models.CharField(_("接收人"), max_length=40)
+    to_holder_phone = models.CharField(_("接收人电话"), max_length=20, blank=True)
+    reason = models.CharField(_("移交原因"), max_length=200)
+    key_count = models.PositiveIntegerField(_("钥匙数"), default=0)
+
+    verbose_names = {"number": _("移交单号")}
+
+    class Meta:
+        verbose_name = _("钥匙移交单")
+        verbose_name_plural = _("钥匙移交单")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="kernel_example_handover_status")]
+
+    def get_absolute_url(self) -> str:
+        return reverse("kernel_example:keyhandover_detail", args=[self.pk])
+
+
+class KeyHandoverItem(models.Model):
+    """One key on a handover, with its holder when the handover was filed (移交人)."""
+
+    scope_path = "handover__unit__path"
+
+    handover = models.ForeignKey(KeyHandover, verbose_name=_("移交单"), on_delete=models.CASCADE,
+                                 related_name="items")
+    key = models.ForeignKey(Key, verbose_name=_("钥匙"), on_delete=models.PROTECT, related_name="handover_items")
+    from_holder = models.CharField(_("移交人"), max_length=40, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("移交明细")
+        verbose_name_plural = _("移交明细")
+        constraints = [models.UniqueConstraint(fields=["handover", "key"], name="kernel_example_one_key_per_handover")]
+
+    def __str__(self) -> str:
+        return f"{self.handover_id}: {self.key_id}"

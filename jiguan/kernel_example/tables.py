@@ -15,3 +15,16 @@ class KeyTable(Table):
         Column("status", _("状态")),
         Column("note", _("备注"), html=False),
     ]
+
+
+class KeyHandoverTable(Table):
+    columns = [
+        Column("number", _("移交单号"), link=True),
+        Column("unit", _("所属单位")),
+        Column("to_holder", _("接收人")),
+        Column("key_count", _("钥匙数")),
+        Column("status", _("状态")),
+        Column("reason", _("移交原因"), html=False),
+        Column("requested_by", _("申请人")),
+        Column("created_at", _("申请时间")),
+    ]
