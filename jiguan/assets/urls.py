@@ -5,7 +5,7 @@ from . import imports, labels, reports, views
 app_name = "assets"
 
 urlpatterns = [
-    # Cards (views.py)
+    # Cards (views/cards.py, views/attachments.py)
     path("", views.AssetListView.as_view(), name="asset_list"),
     path("new/", views.AssetCreateView.as_view(), name="asset_create"),
     path("<int:pk>/", views.AssetDetailView.as_view(), name="asset_detail"),
@@ -20,7 +20,7 @@ urlpatterns = [
          name="attachment_download"),
     path("<int:pk>/attachments/<int:attachment_pk>/delete/", views.AttachmentDeleteView.as_view(),
          name="attachment_delete"),
-    # Documents (views.py)
+    # Documents (views/documents.py)
     path("transfers/", views.TransferListView.as_view(), name="transfer_list"),
     path("transfers/new/", views.TransferCreateView.as_view(), name="transfer_create"),
     path("transfers/<int:pk>/", views.TransferDetailView.as_view(), name="transfer_detail"),
@@ -33,7 +33,7 @@ urlpatterns = [
     path("configurations/", views.ConfigurationListView.as_view(), name="configuration_list"),
     path("configurations/new/", views.ConfigurationCreateView.as_view(), name="configuration_create"),
     path("configurations/<int:pk>/", views.ConfigurationDetailView.as_view(), name="configuration_detail"),
-    # Depreciation (views.py)
+    # Depreciation and settings (views/depreciation.py, views/settings.py)
     path("depreciation/", views.RunListView.as_view(), name="run_list"),
     path("depreciation/new/", views.RunCreateView.as_view(), name="run_create"),
     path("depreciation/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),

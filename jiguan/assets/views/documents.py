@@ -1,0 +1,412 @@
+"""Document pages: transfers (调拨), disposals (处置), value changes (价值调整) and configuration
+requests (配置申请), with the card picker and the shared document detail view."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jiguan.core import locks
+from jiguan.core.validators import parse_id
+from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView
+
+from .. import filters, forms, services, tables
+from ..models import (
+    MOVABLE_STATUSES,
+    Asset,
+    AssetStatus,
+    ConfigurationRequest,
+    Disposal,
+    DocStatus,
+    Transfer,
+    ValueChange,
+)
+from ..tables import yuan
+from .common import (
+    CONFIGURATIONS,
+    DISPOSALS,
+    TRANSFERS,
+    VALUE_CHANGES,
+    approval_context,
+    ids_from,
+    is_htmx,
+    standard_name,
+    with_value_text,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Documents: transfer and disposal (cards picked on the page)
+# ---------------------------------------------------------------------------------------------
+
+
+class CardPickerMixin:
+    """The create page of a document over cards: cards preselected by ``?assets=1,2,3`` and a
+    search that adds cards of the chosen unit (htmx partial, or a plain GET without JavaScript)."""
+
+    unit_field = "from_unit"
+    cards_permission = ""
+    route_business_type = ""
+    candidate_statuses = MOVABLE_STATUSES
+    candidate_limit = 20
+
+    def cards_queryset(self):
+        return forms.movable_cards(self.request.user, self.cards_permission).select_related("owner_unit")
+
+    def get(self, request, *args, **kwargs):
+        if is_htmx(request) and "candidates" in request.GET:
+            return render(request, "assets/_card_candidates.html",
+                          {"candidates": self.candidates(request.GET), "query": request.GET.get("q", "")})
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        data = self.request.GET
+        ids = ids_from(data.getlist("assets"))
+        if ids:
+            initial["assets"] = ids
+            first = self.cards_queryset().filter(pk__in=ids).order_by("pk").first()
+            if first is not None:
+                initial[self.unit_field] = first.owner_unit_id
+        for name in self.form_class.base_fields:
+            if name != "assets" and data.get(name):
+                initial[name] = data[name]
+        return initial
+
+    def candidates(self, data) -> list[Asset]:
+        unit_id, query = parse_id(data.get(self.unit_field)), data.get("q", "").strip()
+        if unit_id is None or not query:
+            return []
+        # A card any open document holds (a transfer, a disposal, a value change …) is not offered.
+        queryset = (self.cards_queryset().filter(owner_unit_id=unit_id, status__in=self.candidate_statuses)
+                    .exclude(locks.held(Asset)).exclude(pk__in=ids_from(data.getlist("assets"))))
+        queryset = filters.AssetFilter(data={"q": query}, queryset=queryset).qs
+        return with_value_text(list(queryset.order_by("code")[:self.candidate_limit]))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        ids = ids_from(form.data.getlist("assets")) if form.is_bound else ids_from(form.initial.get("assets", []))
+        selected = with_value_text(list(self.cards_queryset().filter(pk__in=ids).order_by("code"))) if ids else []
+        if not form.is_bound and ids and len(selected) < len(ids):
+            context["unavailable"] = len(ids) - len(selected)
+        context.update({
+            "selected_cards": selected,
+            "selected_total": yuan(sum((c.original_value for c in selected), Decimal("0"))),
+            "query": self.request.GET.get("q", ""),
+            "candidates": self.candidates(self.request.GET) if not form.is_bound else [],
+            "unit_field": form[self.unit_field],
+            "route_business_type": self.route_business_type,  # the approval route before 提交审批
+        })
+        return context
+
+
+class TransferListView(ObjectListView):
+    model = Transfer
+    title = TRANSFERS
+    table = tables.TransferTable()
+    filterset_class = filters.TransferFilter
+    create_url_name = "assets:transfer_create"
+    export_name = TRANSFERS
+    breadcrumbs = [(TRANSFERS, None)]
+
+    def optimize(self, queryset):
+        return queryset.select_related("from_unit", "to_unit", "requested_by").order_by("-id")
+
+
+class TransferCreateView(CardPickerMixin, ObjectFormView):
+    model = Transfer
+    action = "add"
+    form_class = forms.TransferForm
+    template_name = "assets/document_form.html"
+    unit_field = "from_unit"
+    cards_permission = "assets.add_transfer"
+    route_business_type = services.TRANSFER
+    candidate_statuses = (AssetStatus.IDLE, AssetStatus.IN_USE)
+    success_message = gettext_lazy("调拨申请已提交审批。")
+    breadcrumbs = [(TRANSFERS, "assets:transfer_list"), (gettext_lazy("申请调拨"), None)]
+
+    def get_title(self):
+        return _("申请调拨")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.transfer_create(from_unit=data["from_unit"], to_unit=data["to_unit"],
+                                        asset_ids=[a.pk for a in data["assets"]], reason=data["reason"],
+                                        actor=self.request.user)
+
+
+class DocumentDetailView(ObjectDetailView):
+    """A lifecycle document (transfer, disposal, value change, configuration request): its approval
+    request and timeline, status badge, number as the title, breadcrumbs back to its list."""
+
+    list_title = ""
+    list_url_name = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        document = self.object
+        context.update(approval_context(document, self.request.user))
+        context.update({
+            "status_badge": tables.doc_badge(document), "title": document.number,
+            "breadcrumbs": [(self.list_title, reverse(self.list_url_name)), (document.number, None)],
+        })
+        return context
+
+
+class TransferDetailView(DocumentDetailView):
+    model = Transfer
+    template_name = "assets/transfer_detail.html"
+    list_title, list_url_name = TRANSFERS, "assets:transfer_list"
+
+    def optimize(self, queryset):
+        return queryset.select_related("from_unit", "to_unit", "requested_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        transfer = self.object
+        context.update({
+            "items": with_value_text(list(transfer.items.select_related("asset").order_by("asset__code"))),
+            "total": yuan(transfer.total_value),
+        })
+        return context
+
+
+def disposal_names() -> tuple[dict, dict]:
+    on = timezone.localdate()
+    return forms.standard_names("disposal_method", on), forms.standard_names("scrapping_reason", on)
+
+
+class DisposalListView(ObjectListView):
+    model = Disposal
+    title = DISPOSALS
+    filterset_class = filters.DisposalFilter
+    create_url_name = "assets:disposal_create"
+    export_name = DISPOSALS
+    breadcrumbs = [(DISPOSALS, None)]
+
+    def get(self, request, *args, **kwargs):
+        self.table = tables.DisposalTable(disposal_names()[0])
+        return super().get(request, *args, **kwargs)
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by").order_by("-id")
+
+
+class DisposalCreateView(CardPickerMixin, ObjectFormView):
+    model = Disposal
+    action = "add"
+    form_class = forms.DisposalForm
+    template_name = "assets/document_form.html"
+    unit_field = "unit"
+    cards_permission = "assets.add_disposal"
+    route_business_type = services.DISPOSAL
+    success_message = gettext_lazy("处置申请已提交审批。")
+    breadcrumbs = [(DISPOSALS, "assets:disposal_list"), (gettext_lazy("申请处置"), None)]
+
+    def get_title(self):
+        return _("申请处置")
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.disposal_create(unit=data["unit"], asset_ids=[a.pk for a in data["assets"]],
+                                        method=data["method"], reason=data["reason"], actor=self.request.user,
+                                        reason_code=data.get("reason_code") or "", valuation=data.get("valuation"))
+
+
+class DisposalDetailView(DocumentDetailView):
+    model = Disposal
+    template_name = "assets/disposal_detail.html"
+    list_title, list_url_name = DISPOSALS, "assets:disposal_list"
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        disposal, user = self.object, self.request.user
+        methods, reasons = disposal_names()
+        context.update({
+            "items": with_value_text(list(disposal.items.select_related("asset").order_by("asset__code"))),
+            "method_name": methods.get(disposal.method, disposal.method),
+            "reason_name": reasons.get(disposal.reason_code, disposal.reason_code),
+            "total": yuan(disposal.total_value),
+            "valuation": yuan(disposal.valuation),
+            "income": yuan(disposal.income),
+            "can_record_result": user.has_perm("assets.change_disposal", disposal)
+            and disposal.status in (DocStatus.PENDING, DocStatus.COMPLETED),
+        })
+        return context
+
+
+class ValueChangeListView(ObjectListView):
+    model = ValueChange
+    title = VALUE_CHANGES
+    table = tables.ValueChangeTable()
+    filterset_class = filters.ValueChangeFilter
+    export_name = VALUE_CHANGES
+    breadcrumbs = [(VALUE_CHANGES, None)]
+
+    def optimize(self, queryset):
+        return queryset.select_related("asset", "unit", "requested_by").order_by("-id")
+
+
+class ValueChangeDetailView(DocumentDetailView):
+    model = ValueChange
+    template_name = "assets/value_change_detail.html"
+    list_title, list_url_name = VALUE_CHANGES, "assets:value_change_list"
+
+    def optimize(self, queryset):
+        return queryset.select_related("asset", "unit", "requested_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        change = self.object
+        context.update({"delta": f"{change.delta:+,}", "value_before": yuan(change.value_before),
+                        "value_after": yuan(change.value_after)})
+        return context
+
+
+class DisposalResultView(ObjectFormView):
+    """Record the approval reply number (批复文号) and the income (处置收入)."""
+
+    model = Disposal
+    action = "change"
+    form_class = forms.DisposalResultForm
+    success_message = gettext_lazy("批复文号和处置收入已保存。")
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.pop("instance", None)
+        kwargs["disposal"] = self.get_object()
+        return kwargs
+
+    def get_title(self):
+        return _("登记处置结果：%(no)s") % {"no": self.get_object().number}
+
+    def get_breadcrumbs(self):
+        disposal = self.get_object()
+        return [(DISPOSALS, reverse("assets:disposal_list")), (disposal.number, disposal.get_absolute_url()),
+                (_("登记处置结果"), None)]
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.disposal_record_result(disposal=self.get_object(), reply_no=data.get("reply_no") or "",
+                                               income=data.get("income"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration requests (配置申请)
+# ---------------------------------------------------------------------------------------------
+
+
+class ConfigurationListView(ObjectListView):
+    model = ConfigurationRequest
+    title = CONFIGURATIONS
+    table = tables.ConfigurationTable()
+    filterset_class = filters.ConfigurationFilter
+    create_url_name = "assets:configuration_create"
+    export_name = CONFIGURATIONS
+    breadcrumbs = [(CONFIGURATIONS, None)]
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by").order_by("-id")
+
+
+class ConfigurationCreateView(ObjectFormView):
+    """配置申请: the page checks the configuration standard and looks for idle cards of the class
+    while the user fills the form (htmx), or on 核对 without JavaScript; 提交 submits."""
+
+    model = ConfigurationRequest
+    action = "add"
+    form_class = forms.ConfigurationForm
+    template_name = "assets/configuration_form.html"
+    success_message = gettext_lazy("配置申请已提交审批。")
+    breadcrumbs = [(CONFIGURATIONS, "assets:configuration_list"), (gettext_lazy("申请配置"), None)]
+
+    def get_title(self):
+        return _("申请配置")
+
+    def get(self, request, *args, **kwargs):
+        if is_htmx(request) and "check" in request.GET:
+            form = self.form_class(data=request.GET, user=request.user)
+            return render(request, "assets/_configuration_check.html", self.check_context(form))
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "check" in request.POST:  # 核对: show the check, save nothing
+            form = self.get_form()
+            form.is_valid()
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
+
+    def check_context(self, form) -> dict:
+        inputs = form.check_inputs() if form.is_bound else None
+        if inputs is None:
+            return {"checked": False}
+        price = inputs["unit_price"]
+        notes = services.configuration_check(class_code=inputs["class_code"], standard_key=inputs["standard_key"],
+                                             unit_price=price if price is not None else Decimal("0"),
+                                             on=timezone.localdate())
+        for note in notes:
+            note["confidence_label"] = confidence_label(note.get("confidence"))
+            if price is None:
+                note["over"], note["message"] = False, ""
+        return {"checked": True, "notes": notes, "price_missing": price is None,
+                "idle": list(services.idle_matches(self.request.user, inputs["class_code"]))}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.check_context(context["form"]))
+        context["route_business_type"] = services.PURCHASE  # the approval route before 提交审批
+        return context
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.configuration_create(
+            unit=data["unit"], item_name=data["item_name"], class_code=data["class_code"], quantity=data["quantity"],
+            unit_price=data["unit_price"], reason=data["reason"], actor=self.request.user,
+            standard_key=data.get("standard_key") or "", idle_reason=data.get("idle_reason") or "")
+
+
+def confidence_label(code) -> str:
+    from jiguan.standards.models import Confidence
+
+    try:
+        return Confidence(code).label
+    except ValueError:
+        return code or ""
+
+
+class ConfigurationDetailView(DocumentDetailView):
+    model = ConfigurationRequest
+    template_name = "assets/configuration_detail.html"
+    list_title, list_url_name = CONFIGURATIONS, "assets:configuration_list"
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by").prefetch_related(
+            services.idle_prefetch(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request = self.object
+        notes, idle_notes = [], []
+        for note in request.check_notes or []:
+            if "idle_count" in note:
+                idle_notes.append(note)
+            else:
+                notes.append({**note, "confidence_label": confidence_label(note.get("confidence"))})
+        idle_cards, idle_hidden = services.idle_offered_to(request, self.request.user)
+        context.update({
+            "notes": notes, "idle_notes": idle_notes, "idle_cards": idle_cards, "idle_hidden": idle_hidden,
+            "class_name": standard_name(services.CLASS_TABLE, request.class_code, timezone.localdate()),
+            "unit_price": yuan(request.unit_price), "total_amount": yuan(request.total_amount),
+        })
+        return context
