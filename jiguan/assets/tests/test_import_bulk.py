@@ -145,9 +145,9 @@ def test_writing_reports_progress_up_to_the_row_count(manager):
 
 def test_the_cell_cache_stays_bounded(manager, monkeypatch):
     """Columns of unique values (contract numbers) do not grow the cell cache past its limit."""
-    from jiguan.core import imports
+    from jiguan.core.imports import importer as core_importer
 
-    monkeypatch.setattr(imports, "CELL_CACHE_SIZE", 4)
+    monkeypatch.setattr(core_importer, "CELL_CACHE_SIZE", 4)
     importer = AssetImporter(manager)
     with acting_as(manager):
         result = importer.run(io.BytesIO(csv_bytes(card_rows(12), "utf-8")), "资产.csv")
