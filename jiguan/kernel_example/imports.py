@@ -35,7 +35,6 @@ class KeyImporter(Importer):
                      example="已领用"),
         ImportColumn(gettext_lazy("备注"), "note", parser=Text(max_length=200)),
     ]
-    unique_in_file = [("unit", "code")]
     instructions = [gettext_lazy("同一单位的钥匙编号不能重复（包括已有钥匙）。")]
 
     def reset(self):
@@ -43,6 +42,7 @@ class KeyImporter(Importer):
         self.by_name: dict[str, list[int]] = defaultdict(list)
         self.by_code: dict[str, int] = {}
         self.taken: set[tuple[int, str]] = set()
+        self.in_file: dict[tuple[int, str], int] = {}  # (unit id, code) -> first row
 
     def prefetch(self):
         """Two queries: the units the actor may add keys to, and the codes those units already use."""
@@ -73,6 +73,16 @@ class KeyImporter(Importer):
         row.extra["unit_id"] = unit_id
         if row.ok("code") and (unit_id, row.values.get("code")) in self.taken:
             self.add_error(row, "code", _("本单位已有相同编号的钥匙。"))
+
+    def check_across(self, row: ImportRow):
+        """A code once per unit in the file, whichever way the rows name the unit."""
+        super().check_across(row)
+        unit_id = row.extra.get("unit_id")
+        if unit_id is None or not row.ok("code"):
+            return
+        first = self.in_file.setdefault((unit_id, row.values["code"]), row.number)
+        if first != row.number:
+            self.add_error(row, "code", _("与第 %(row)d 行重复：同一单位的钥匙编号不能重复。") % {"row": first})
 
     def build_instance(self, row: ImportRow) -> Key:
         key = super().build_instance(row)
