@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("jiguan.workflow.api.urls")),
     path("", include("jiguan.standards.api.urls")),
     path("", include("jiguan.assets.api.urls")),
+    path("", include("jiguan.core.attachments.api_urls")),
     # The kernel's example module, installed in the test settings only (jiguan.kernel_example).
     *([path("", include("jiguan.kernel_example.api.urls"))] if apps.is_installed("jiguan.kernel_example") else []),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -39,6 +40,7 @@ urlpatterns = [
     path("workflow/", include("jiguan.workflow.urls")),
     path("standards/", include("jiguan.standards.urls")),
     path("assets/", include("jiguan.assets.urls")),
+    path("attachments/", include("jiguan.core.attachments.urls")),
     *([path("kernel-example/", include("jiguan.kernel_example.urls"))]
       if apps.is_installed("jiguan.kernel_example") else []),
     path("api/v1/", include(api_v1)),
