@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='单据号')),
+                ('number', models.CharField(max_length=30, unique=True, verbose_name='移交单号')),
                 ('status', models.CharField(choices=[('draft', '草稿'), ('pending', '审批中'), ('completed', '已完成'), ('rejected', '已驳回'), ('withdrawn', '已撤回'), ('void', '未生效')], default='draft', max_length=16, verbose_name='状态')),
                 ('completed_on', models.DateField(blank=True, null=True, verbose_name='完成日期')),
                 ('to_holder', models.CharField(max_length=40, verbose_name='接收人')),

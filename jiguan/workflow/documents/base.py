@@ -51,7 +51,10 @@ def _apply_verbose_names(sender, **kwargs):
     if not names or not issubclass(sender, Document) or sender._meta.abstract:
         return
     for name, label in names.items():
-        sender._meta.get_field(name).verbose_name = label
+        field = sender._meta.get_field(name)
+        # Both the name shown and the one deconstructed for migrations (Field keeps the argument
+        # it was given in _verbose_name).
+        field.verbose_name = field._verbose_name = label
 
 
 class_prepared.connect(_apply_verbose_names, dispatch_uid="jiguan.workflow.documents.verbose_names")
