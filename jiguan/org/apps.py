@@ -33,5 +33,12 @@ class OrgConfig(AppConfig):
             menu.MenuItem(_("角色授权"), "org:assignment_list", "org.view_roleassignment", "key"),
             menu.MenuItem(_("安全策略"), "org:security_settings", "org.view_role", "shield-lock"),
         ], order=800)
+        # The unit importer on the kernel's import page and API (/imports/org.orgunit/, jobs for large files).
+        from jiguan.core import imports
+
+        from .imports import UnitImporter
+
+        imports.register_importer("org.orgunit", UnitImporter, permission="org.import_orgunit",
+                                  list_url_name="org:unit_tree", success_message=_("已成功导入 %(count)d 个单位。"))
         post_migrate.connect(_sync_roles, dispatch_uid="jiguan.org.sync_roles")
         user_logged_in.connect(_start_idle_clock, dispatch_uid="jiguan.org.start_idle_clock")

@@ -252,7 +252,8 @@ SPECTACULAR_SETTINGS = {
                             "AssetStatusEnum": "jiguan.assets.models.AssetStatus",
                             "AssetDocumentStatusEnum": "jiguan.assets.models.DocStatus",
                             "ReportRowKindEnum": "jiguan.assets.selectors.ROW_KINDS",
-                            "AttachmentKindEnum": "jiguan.core.models.AttachmentKind"},
+                            "AttachmentKindEnum": "jiguan.core.models.AttachmentKind",
+                            "ImportJobStatusEnum": "jiguan.core.imports.jobs.STATES"},
 }
 
 LOGGING = {

@@ -12,7 +12,10 @@ A module declares its columns once (Chinese header, key, required, parser, examp
   (``bulk_create`` in chunks, or ``insert_rows``: COPY on PostgreSQL, executemany elsewhere) inside one
   transaction, with one audit record (``Action.IMPORT``);
 * the downloadable template (header, example row, a 填写说明 sheet) and error report (.xlsx);
-* generic views (upload page, template download) used by every module's URLs.
+* generic views (upload page, template download) used by every module's URLs;
+* registered importers (``register_importer``): the kernel's page ``/imports/<key>/`` and API
+  ``/api/v1/imports/<key>/``, and files too large for a request imported by the job
+  ``core.import_run`` with a progress page (``jobs``, ``pages``, ``api``).
 
 Reading, validating and committing are plain methods taking a file object and an actor, so a
 background job (``jiguan.core.jobs``) runs the same code with a ``progress(done, total)`` callback.
@@ -20,7 +23,17 @@ Validated rows are spooled to a temporary file past a few MB, so a million-row f
 constant memory. See docs/development/imports.md.
 """
 
+# ``pages`` and ``api`` (the pages and API of registered importers, built from the registry by
+# ``urls`` and ``api_urls``) are imported by the modules that use them.
 from .importer import CELL_CACHE_SIZE, ImportColumn, Importer, ImportResult, RowError, xlsx_download
+from .jobs import (
+    ImportJob,
+    estimate_rows,
+    progress_context,
+    result_from_dict,
+    run_import_job,
+    start_import_job,
+)
 from .parsers import REQUIRED, Boolean, Choice, Date, DecimalNumber, Integer, Parser, Text, display, is_blank
 from .readers import (
     DEFAULTS,
@@ -36,6 +49,7 @@ from .readers import (
     iter_xlsx,
     normalize_header,
 )
+from .registry import ImportDeclaration, importer_for, register_importer, registered
 from .store import ImportRow, RowStore, chunked, insert_rows, reserve_ids
 from .views import (
     ImportForm,
@@ -57,13 +71,17 @@ __all__ = [
     "detect_encoding",
     "display",
     "error_report_path",
+    "estimate_rows",
     "file_extension",
     "file_sha256",
     "import_setting",
     "ImportColumn",
+    "ImportDeclaration",
+    "importer_for",
     "Importer",
     "ImportFileError",
     "ImportForm",
+    "ImportJob",
     "ImportResult",
     "ImportRow",
     "ImportTemplateView",
@@ -76,12 +94,18 @@ __all__ = [
     "iter_xlsx",
     "normalize_header",
     "Parser",
+    "progress_context",
+    "register_importer",
+    "registered",
     "report_dir",
     "REQUIRED",
     "reserve_ids",
+    "result_from_dict",
     "RowError",
     "RowStore",
+    "run_import_job",
     "save_error_report",
+    "start_import_job",
     "SUPPORTED_EXTENSIONS",
     "Text",
     "XLSX_CONTENT_TYPE",

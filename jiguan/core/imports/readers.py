@@ -30,6 +30,7 @@ DEFAULTS = {
     "SPOOL_MB": 8,  # validated rows stay in memory up to this, then go to a temporary file
     "REPORT_DIR": None,  # where error reports are kept (default VAR_DIR/imports/reports; not served)
     "REPORT_HOURS": 24,  # error reports older than this are deleted
+    "INLINE_MAX_ROWS": 2000,  # larger files of a registered importer run as a background job
 }
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
