@@ -10,9 +10,9 @@ serializer, and one declaration in ``<app>/registers.py``::
         importer=KeyImporter, menu=registers.MenuEntry("keys", _("钥匙"), "key", section_label=_("钥匙管理")),
         search_fields=["code", "room"], select_related=["unit"]))
 
-``register`` declares, from it, the menu entry, the attachments and history of the model, its importer
-and its search provider; ``urlpatterns(app_label)`` and ``api_urlpatterns(app_label)`` give the
-app's ``urls.py`` and ``api/urls.py`` their routes:
+``register`` declares, from it, the menu entry, the attachments and history of the model, its importer,
+its search provider and (``tile=True``) a home-page tile; ``urlpatterns(app_label)`` and
+``api_urlpatterns(app_label)`` give the app's ``urls.py`` and ``api/urls.py`` their routes:
 
 * pages (``core.views`` bases, so the scope rules and test_meta hold): the list (filters, pagination,
   Excel export), the detail page (fields, the attachments panel and the history timeline), create
@@ -21,7 +21,8 @@ app's ``urls.py`` and ``api/urls.py`` their routes:
 
 Every write, page or API, goes through ``Register.create`` / ``Register.update``: the row's unit must
 be in the actor's scope for the action (``add`` / ``change``), then ``core.services.generic_create`` /
-``generic_update`` validate and audit it, and a history entry (创建 / 修改) is added to the object.
+``generic_update`` validate and audit it, and a timeline entry (登记 "创建…" / 变更 "修改：<fields>") is
+added to the object.
 The app's ``apps.py`` imports its ``registers`` module in ``ready()``.
 """
 
@@ -91,8 +92,7 @@ class Register:
     ``pages`` replaces a generated page by the module's class (``{"create": HandoverCreateView}``),
     leaves one out (``{"edit": None}``) or adds one (``{"pdf": ("<int:pk>/form.pdf", PdfView)}``,
     named ``<app>:<model>_pdf``). ``view_policy(actor, obj)`` (raising PermissionDenied; a callable or
-    its dotted path, read at each call) is asked by
-    the generated detail page and the API's detail.
+    its dotted path, read at each call) is asked by the generated detail page and the API's detail.
     """
 
     def __init__(self, model: type[models.Model], *, filterset, table, form, serializer, importer=None,
@@ -103,8 +103,7 @@ class Register:
                  detail_fields: Sequence[str] | None = None, attachment_deletable: Callable | None = None,
                  history_kinds: dict | None = None, tile: bool = False, create_service: Callable | str | None = None,
                  editable: bool = True, pages: dict | None = None, view_policy: Callable | str | None = None,
-                 create_message: str = "",
-                 update_message: str = ""):
+                 create_message: str = "", update_message: str = ""):
         if not getattr(model, "scope_path", None):
             raise ImproperlyConfigured(f"{model._meta.label}: a register is a unit-owned model (scope_path)")
         self.model = model
@@ -307,8 +306,9 @@ class Register:
             _kernel("attachments").register(self.model, **options)
         if self.history:
             _kernel("history").register(self.model, kinds=self.history_kinds)
-        if self.importer is not None and not _pending("imports", "register_importer"):
-            _kernel("imports").register_importer(self.key, self.importer, permission=self.permission("import"))
+        if self.importer is not None:
+            _kernel("imports").register_importer(self.key, self.importer, permission=self.permission("import"),
+                                                 list_url_name=self.url_name("list"))
         if self.search_fields:
             search = _kernel("search")
             search.register(search.SearchProvider(
@@ -362,14 +362,6 @@ def _callable(value):
 
 def _kernel(name: str):
     return importlib.import_module(f"jiguan.core.{name}")
-
-
-def _pending(name: str, attr: str) -> bool:
-    """TEMPORARY while the kernel pieces land in parallel: True when ``jiguan.core.<name>`` lacks ``attr``."""
-    try:
-        return not hasattr(_kernel(name), attr)
-    except ImportError:
-        return True
 
 
 def _history():

@@ -70,3 +70,72 @@ def test_importing_needs_the_import_permission(keepers):
 def test_the_template_has_every_column(keepers):
     sheet = load_workbook(io.BytesIO(KeyImporter(keepers["a"]).template_bytes())).active
     assert [c.value for c in sheet[1]] == HEADER
+
+
+# Through the kernel's import page and API (the register declares the importer) ---------------------
+
+PAGE = "/imports/kernel_example.key/"
+API = "/api/v1/imports/kernel_example.key/"
+ROW = ["甲市机关事务管理局", "A-101", "3 楼 301 室", "房门", 2, "", "", "在库", ""]
+
+
+def upload(rows, name="keys.xlsx"):
+    content = xlsx(rows)
+    content.name = name
+    return content
+
+
+def test_the_list_links_the_import_page_for_those_who_may_import(keys, keepers, tree, client_for):
+    from jiguan.core.testing import make_user
+
+    assert f'href="{PAGE}"' in client_for(keepers["a"]).get("/kernel-example/keys/").content.decode()
+    leader = make_user("a_leader", tree.city_a_agency, [("unit_leader", tree.city_a, True)])
+    assert 'id="import-link"' not in client_for(leader).get("/kernel-example/keys/").content.decode()
+
+
+def test_the_import_page_imports_and_leads_back_to_the_list(keys, keepers, client_for):
+    client = client_for(keepers["a"])
+    page = client.get(PAGE)
+    assert page.status_code == 200 and "导入钥匙" in page.content.decode()
+    template = client.get(f"{PAGE}template.xlsx")
+    assert [c.value for c in load_workbook(io.BytesIO(template.content)).active[1]] == HEADER
+    response = client.post(PAGE, {"file": upload([ROW])})
+    assert response.status_code == 302 and response["Location"] == "/kernel-example/keys/"
+    assert Key.objects.filter(code="A-101").exists()
+
+
+def test_the_import_page_lists_the_errors(keys, keepers, client_for):
+    response = client_for(keepers["a"]).post(PAGE, {"file": upload([[*ROW[:1], "A-001", *ROW[2:]]])})
+    assert response.status_code == 200
+    assert "本单位已有相同编号的钥匙。" in response.content.decode()
+    assert not Key.objects.filter(room="3 楼 301 室").exists()
+
+
+def test_the_import_api(keys, keepers, api_client_for):
+    client = api_client_for(keepers["a"])
+    response = client.post(API, {"file": upload([ROW])}, format="multipart")
+    assert response.status_code == 201 and response.json() == {"imported": 1}
+    response = client.post(API, {"file": upload([ROW])}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "import_invalid"
+    assert Key.objects.filter(code="A-101").count() == 1
+
+
+def test_the_import_page_and_api_need_the_import_permission(keepers, client_for, api_client_for):
+    assert client_for(keepers["none"]).get(PAGE).status_code == 403
+    response = api_client_for(keepers["none"]).post(API, {"file": upload([ROW])}, format="multipart")
+    assert response.status_code == 403
+    assert not Key.objects.exists()
+
+
+def test_a_large_file_runs_as_a_background_job(keys, keepers, api_client_for, settings,
+                                              django_capture_on_commit_callbacks):
+    settings.JIGUAN_IMPORT = {"INLINE_MAX_ROWS": 1}
+    client = api_client_for(keepers["a"])
+    rows = [[*ROW[:1], f"J-{n:03d}", *ROW[2:]] for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(API, {"file": upload(rows)}, format="multipart")
+    assert response.status_code == 202, response.json()
+    status = client.get(response.json()["status_url"]).json()
+    assert status["status"] == "done", status
+    assert Key.objects.filter(code__startswith="J-").count() == 3
