@@ -80,4 +80,12 @@ class AssetsConfig(AppConfig):
             key="assets.cards", label=_("资产卡片"), permission="assets.view_asset",
             search="jiguan.assets.search.cards", more_url="jiguan.assets.search.cards_url", order=200))
 
+        # Photos and attachments (照片与附件) and the timeline (资产履历) of a card are the kernel's
+        # (jiguan.core.attachments / jiguan.core.history); the timeline's store stays AssetEvent.
+        from . import timeline
+        from .services import attachments
+
+        attachments.declare()
+        timeline.declare()
+
         from . import jobs  # noqa: F401 - registers the Celery tasks (autodiscovery looks for tasks.py only)

@@ -19,15 +19,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.models import ScopedModel, TimeStampedModel
+from jiguan.core.models import AttachmentKind, ScopedModel, TimeStampedModel  # noqa: F401 (AttachmentKind re-exported)
 from jiguan.core.scoping import ScopedManager, ScopedQuerySet
+from jiguan.core.storage import PrivateStorage, private_storage  # noqa: F401 (re-exported; migration 0003)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -350,79 +350,16 @@ class RepairRecord(models.Model):
         return f"{self.asset_id} {self.repaired_on}"
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files under ``settings.JIGUAN_PRIVATE_ROOT`` (inside VAR_DIR): no URL, never served by the
-    static or media handler; views stream them after checking the data scope. The root is read on
-    every access, so tests can point it elsewhere."""
-
-    base_url = None
-
-    @property
-    def base_location(self):
-        return str(getattr(settings, "JIGUAN_PRIVATE_ROOT", settings.VAR_DIR / "private"))
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    def url(self, name):
-        raise ValueError("Private files have no URL; use the scoped download view.")
-
-
-_private_storage = PrivateStorage()
-
-
-def private_storage() -> PrivateStorage:
-    return _private_storage
+# Photos and attachments (照片与附件) of a card are kernel attachments (core.Attachment, declared in
+# apps.ready()); their files stay in the private storage under assets/<card id>/ (older uploads) or
+# assets/asset/<card id>/. Migration 0003 names private_storage (imported above from jiguan.core.storage)
+# and attachment_path, so both stay importable from here.
 
 
 def attachment_path(instance, filename: str) -> str:
-    """Stored name: the card's folder and a random name (the original name is kept in the row only)."""
+    """Stored name of the former ``AssetAttachment`` (migration 0003): the card's folder, a random name."""
     ext = os.path.splitext(filename)[1].lower()
     return f"assets/{instance.asset_id}/{uuid.uuid4().hex}{ext}"
-
-
-class AttachmentKind(models.TextChoices):
-    PHOTO = "photo", _("照片")
-    DOCUMENT = "document", _("文档")
-
-
-class AssetAttachment(models.Model):
-    """A photo or document attached to a card (照片与附件): invoices, contracts, acceptance records,
-    approval replies. Visible to whoever may view the card; added and deleted by those who may change
-    it (``services.attachment_add`` / ``attachment_delete``)."""
-
-    scope_path = "asset__owner_unit__path"
-
-    asset = models.ForeignKey(Asset, verbose_name=_("资产"), on_delete=models.PROTECT, related_name="attachments")
-    kind = models.CharField(_("类型"), max_length=10, choices=AttachmentKind.choices)
-    file = models.FileField(_("文件"), upload_to=attachment_path, storage=private_storage, max_length=200)
-    filename = models.CharField(_("文件名"), max_length=255)
-    size = models.PositiveBigIntegerField(_("大小（字节）"))
-    content_type = models.CharField(_("文件类型"), max_length=100)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    description = models.CharField(_("说明"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-
-    objects = ScopedManager()
-
-    class Meta:
-        verbose_name = _("资产附件")
-        verbose_name_plural = _("资产附件")
-        ordering = ["asset", "id"]
-        indexes = [models.Index(fields=["asset", "kind", "id"], name="assets_attachment_asset")]
-
-    def __str__(self) -> str:
-        return self.filename
-
-    def get_absolute_url(self) -> str:
-        return reverse("assets:attachment_download", args=[self.asset_id, self.pk])
-
-    @property
-    def is_photo(self) -> bool:
-        return self.kind == AttachmentKind.PHOTO
 
 
 class DocStatus(models.TextChoices):

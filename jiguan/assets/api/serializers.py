@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jiguan.core.models import Attachment
 from jiguan.core.serializers import IdField, ModelSerializer, Serializer
 from jiguan.org.models import OrgUnit, User
 from jiguan.workflow.models import ApprovalRequest
@@ -20,7 +21,6 @@ from .. import depreciation, services
 from ..models import (
     MONEY,
     Asset,
-    AssetAttachment,
     AssetEvent,
     ConfigurationRequest,
     DepreciationEntry,
@@ -570,13 +570,17 @@ class AssetImportJobSerializer(Serializer):
 # ---------------------------------------------------------------------------------------------
 
 class AssetAttachmentSerializer(ModelSerializer):
+    """A card's attachment (a kernel ``core.Attachment`` of the card) as the assets API has shown it."""
+
+    asset = serializers.IntegerField(source="object_id", read_only=True, help_text=_("资产卡片 ID"))
+    content_type = serializers.CharField(source="content_type_name", read_only=True, help_text=_("文件类型（MIME）"))
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     uploaded_by_name = serializers.CharField(source="uploaded_by.display_name", read_only=True, default=None,
                                              allow_null=True)
     url = serializers.SerializerMethodField(help_text=_("下载地址（须有查看该资产卡片的权限）"))
 
     class Meta:
-        model = AssetAttachment
+        model = Attachment
         fields = ["id", "asset", "kind", "kind_display", "filename", "size", "content_type", "sha256",
                   "description", "uploaded_by", "uploaded_by_name", "uploaded_at", "url"]
         read_only_fields = fields
@@ -584,7 +588,7 @@ class AssetAttachmentSerializer(ModelSerializer):
     def get_url(self, obj) -> str:
         from django.urls import reverse
 
-        path = reverse("asset-attachment", args=[obj.asset_id, obj.pk])
+        path = reverse("asset-attachment", args=[obj.object_id, obj.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

@@ -27,6 +27,7 @@ from jiguan.core.api import (
     ScopedReadOnlyViewSet,
     require_in_scope,
 )
+from jiguan.core.attachments import api as attachment_api
 from jiguan.core.imports import XLSX_CONTENT_TYPE, RowError, error_report_path, save_error_report
 from jiguan.core.scoping import permission_name
 
@@ -47,7 +48,6 @@ from ..models import (
     ValueChange,
     WorkloadReading,
 )
-from ..views import attachment_response
 from . import serializers
 
 
@@ -93,6 +93,11 @@ class CardAttachmentPermissions(ScopedModelPermissions):
 
 
 ATTACHMENT_PERMISSIONS = [permissions.IsAuthenticated, CardAttachmentPermissions]
+
+
+def require_card_change(user, card) -> None:
+    """Uploading or deleting a card's attachments: the right to change cards over the card's owner."""
+    require_verb(user, Asset, "change", card.owner_unit, _("您没有变更资产卡片的权限。"))
 
 
 class CardWorkloadPermissions(ScopedModelPermissions):
@@ -290,21 +295,12 @@ class AssetViewSet(ScopedModelViewSet):
         (20 MB by default); needs the right to change the card."""
         card = self.get_object()
         if request.method == "POST":
-            require_verb(request.user, Asset, "change", card.owner_unit, _("您没有变更资产卡片的权限。"))
-            body = serializers.AssetAttachmentUploadSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            added = services.attachments_add(asset=card, files=body.validated_data["file"],
-                                             description=body.validated_data.get("description", ""))
-            data = serializers.AssetAttachmentSerializer(added, many=True, context={"request": request}).data
-            return Response(data, status=status.HTTP_201_CREATED)
-        rows = card.attachments.select_related("uploaded_by").order_by("id")
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(
-            serializers.AssetAttachmentSerializer(page, many=True, context={"request": request}).data)
+            return attachment_api.upload_response(request, card, serializers.AssetAttachmentSerializer,
+                                                  check_change=require_card_change)
+        return attachment_api.list_response(self, card, serializers.AssetAttachmentSerializer)
 
     @extend_schema(methods=["GET"], operation_id="assets_attachment_download",
-                   responses={(200, content_type): OpenApiTypes.BINARY for content_type in
-                              sorted({t for _kind, t, _look in services.ATTACHMENT_TYPES.values()})}, filters=False,
+                   responses=attachment_api.DOWNLOAD_RESPONSES, filters=False,
                    parameters=[ATTACHMENT_ID, OpenApiParameter("inline", OpenApiTypes.INT, enum=[1],
                                                               description="1: show photos and PDFs in the browser")])
     @extend_schema(methods=["DELETE"], operation_id="assets_attachment_delete", responses={204: None},
@@ -315,15 +311,8 @@ class AssetViewSet(ScopedModelViewSet):
     def attachment(self, request, pk=None, attachment_pk=None):
         """One attachment: GET downloads its file (with its original name and content type); DELETE
         removes it (file and record, audited), with the right to change the card."""
-        card = self.get_object()
-        attachment = card.attachments.filter(pk=attachment_pk).first()
-        if attachment is None:
-            raise Http404
-        if request.method == "DELETE":
-            require_verb(request.user, Asset, "change", card.owner_unit, _("您没有变更资产卡片的权限。"))
-            services.attachment_delete(attachment=attachment)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return attachment_response(attachment, inline=request.query_params.get("inline") == "1")
+        return attachment_api.attachment_response(request, self.get_object(), attachment_pk,
+                                                  check_change=require_card_change)
 
     @extend_schema(operation_id="assets_label", responses={(200, "application/pdf"): OpenApiTypes.BINARY},
                    filters=False)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from jiguan.audit import services as audit
-from jiguan.core import locks
+from jiguan.core import history, locks
 from jiguan.org.models import OrgKind, OrgUnit
 from jiguan.standards.selectors import StandardNotFound, standard_value, standard_values
 from jiguan.workflow import services as workflow
@@ -175,12 +175,9 @@ def _sequence_advance(prefix: str, count: int = 1) -> int:
 
 def event_add(asset: Asset, kind: str, summary: str, *, on: date | None = None, data: dict | None = None,
               document: str = "", actor=None) -> AssetEvent:
-    from jiguan.core.context import current
-
-    return AssetEvent.objects.create(
-        asset=asset, kind=kind, summary=summary[:300], occurred_on=on or timezone.localdate(),
-        actor=actor if actor is not None else (current().user if getattr(current().user, "pk", None) else None),
-        data=audit.jsonable(data or {}), document=document)
+    """One entry on the card's timeline (资产履历): the kernel's ``history.add``, whose store for cards
+    is ``AssetEvent`` (``jiguan.assets.timeline``)."""
+    return history.add(asset, kind, summary, on=on, data=data, document=document, actor=actor)
 
 
 # ---------------------------------------------------------------------------------------------

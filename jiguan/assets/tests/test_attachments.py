@@ -16,9 +16,11 @@ from django.urls import reverse
 from PIL import Image
 
 from jiguan.assets import services
-from jiguan.assets.models import AssetAttachment, AssetEvent, AttachmentKind, EventKind
+from jiguan.assets.models import AssetEvent, AttachmentKind, EventKind
 from jiguan.audit.models import Action, AuditEvent
+from jiguan.core.attachments import attachments_of
 from jiguan.core.context import acting_as
+from jiguan.core.models import Attachment
 from jiguan.core.testing import make_user
 
 pytestmark = pytest.mark.django_db
@@ -88,10 +90,10 @@ def test_png_and_pdf_are_shown_on_the_card_and_downloaded(card, users, client_fo
                            upload("验收单.pdf", PDF, "application/pdf"), description="验收资料")
     assert response.status_code == 302 and response["Location"].endswith(f"/{card.pk}/#attachments")
 
-    photo = AssetAttachment.objects.get(asset=card, filename="机房照片.png")
-    document = AssetAttachment.objects.get(asset=card, filename="验收单.pdf")
-    assert (photo.kind, photo.content_type, photo.size) == (AttachmentKind.PHOTO, "image/png", len(png))
-    assert (document.kind, document.content_type) == (AttachmentKind.DOCUMENT, "application/pdf")
+    photo = attachments_of(card).get(filename="机房照片.png")
+    document = attachments_of(card).get(filename="验收单.pdf")
+    assert (photo.kind, photo.content_type_name, photo.size) == (AttachmentKind.PHOTO, "image/png", len(png))
+    assert (document.kind, document.content_type_name) == (AttachmentKind.DOCUMENT, "application/pdf")
     assert document.sha256 == hashlib.sha256(PDF).hexdigest()
     assert photo.uploaded_by == users["a_assets"] and photo.description == "验收资料"
     # Stored under the private root with a random name, not the uploaded one.
@@ -146,7 +148,7 @@ def test_another_city_gets_404_and_a_reader_cannot_change(card, users, viewer, c
     assert "合同.pdf" in html and 'id="attachment-form"' not in html and delete not in html
     assert page_upload(reader, card, upload("x.pdf", PDF)).status_code == 403
     assert reader.post(delete).status_code == 403
-    assert AssetAttachment.objects.filter(asset=card).count() == 1
+    assert attachments_of(card).count() == 1
 
 
 def test_exe_renamed_to_pdf_is_refused(card, users, client_for, private_root):
@@ -154,7 +156,7 @@ def test_exe_renamed_to_pdf_is_refused(card, users, client_for, private_root):
     response = page_upload(client, card, upload("发票.pdf", EXE, "application/pdf"))
     page = client.get(response["Location"])
     assert "文件“发票.pdf”的内容与扩展名 .pdf 不符，已拒绝上传。请上传真实的 .pdf 文件。" in messages_of(page)
-    assert not AssetAttachment.objects.exists() and stored_files(private_root) == []
+    assert not Attachment.objects.exists() and stored_files(private_root) == []
 
 
 def test_unsupported_type_and_oversize_files_are_refused(card, users, client_for, settings, private_root):
@@ -168,13 +170,13 @@ def test_unsupported_type_and_oversize_files_are_refused(card, users, client_for
     page = client.get(page_upload(client, card, upload("扫描件.pdf", big))["Location"])
     assert "文件“扫描件.pdf”大小为 1.0 MB，超过 1 MB 的上限。" in messages_of(page)
     assert "单个文件不超过 1 MB" in page.content.decode()
-    assert not AssetAttachment.objects.exists() and stored_files(private_root) == []
+    assert not Attachment.objects.exists() and stored_files(private_root) == []
 
 
 def test_one_bad_file_stores_nothing(card, users, client_for, private_root):
     client = client_for(users["a_assets"])
     page_upload(client, card, upload("照片.png", png_bytes()), upload("假.png", PDF))
-    assert not AssetAttachment.objects.exists() and stored_files(private_root) == []
+    assert not Attachment.objects.exists() and stored_files(private_root) == []
 
 
 def test_office_and_ofd_documents_are_checked_inside(card, users):
@@ -184,7 +186,7 @@ def test_office_and_ofd_documents_are_checked_inside(card, users):
             services.attachment_add(asset=card, file=upload(name, zip_bytes("[Content_Types].xml", members)))
         with pytest.raises(ValidationError, match="内容与扩展名 .docx 不符"):
             services.attachment_add(asset=card, file=upload("伪装.docx", zip_bytes("xl/workbook.xml")))
-    assert sorted(AssetAttachment.objects.values_list("filename", flat=True)) == ["批复.ofd", "报告.docx", "清单.xlsx"]
+    assert sorted(Attachment.objects.values_list("filename", flat=True)) == ["批复.ofd", "报告.docx", "清单.xlsx"]
 
 
 def test_delete_removes_file_and_row_audited(card, users, client_for, private_root,
@@ -196,12 +198,12 @@ def test_delete_removes_file_and_row_audited(card, users, client_for, private_ro
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("assets:attachment_delete", args=[card.pk, attachment.pk]))
     assert response.status_code == 302
-    assert not AssetAttachment.objects.exists() and stored_files(private_root) == []
+    assert not Attachment.objects.exists() and stored_files(private_root) == []
     page = client.get(card.get_absolute_url())
     assert "已删除附件“旧照片.jpg”。" in messages_of(page)
     assert "删除附件：旧照片.jpg" in page.content.decode()
 
-    records = AuditEvent.objects.filter(object_type="assets.assetattachment", object_id=str(attachment.pk))
+    records = AuditEvent.objects.filter(object_type="core.attachment", object_id=str(attachment.pk))
     assert [r.action for r in records.order_by("id")] == [Action.CREATE, Action.DELETE]
     deleted = records.get(action=Action.DELETE)
     assert deleted.actor == users["a_assets"] and deleted.before["filename"] == "旧照片.jpg"
@@ -236,15 +238,15 @@ def test_api_upload_list_download_delete(card, users, api_client_for, private_ro
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
     assert body[1]["url"].endswith(api_url(card, body[1]["id"]))
 
-    creates = AuditEvent.objects.filter(object_type="assets.assetattachment", action=Action.CREATE)
+    creates = AuditEvent.objects.filter(object_type="core.attachment", action=Action.CREATE)
     assert creates.count() == 2 and {r.actor_id for r in creates} == {users["a_assets"].pk}
     assert creates.filter(channel="api").count() == 2
 
     with django_capture_on_commit_callbacks(execute=True):
         assert client.delete(api_url(card, body[0]["id"])).status_code == 204
-    assert list(AssetAttachment.objects.values_list("filename", flat=True)) == ["合同.pdf"]
+    assert list(Attachment.objects.values_list("filename", flat=True)) == ["合同.pdf"]
     assert len(stored_files(private_root)) == 1
-    assert AuditEvent.objects.filter(object_type="assets.assetattachment", action=Action.DELETE,
+    assert AuditEvent.objects.filter(object_type="core.attachment", action=Action.DELETE,
                                      object_id=str(body[0]["id"])).count() == 1
 
 
@@ -255,7 +257,7 @@ def test_api_refuses_bad_files_and_other_scopes(card, users, viewer, api_client_
     error = response.json()["error"]
     assert error["code"] == "validation_error"
     assert error["fields"]["file"] == ["文件“发票.pdf”的内容与扩展名 .pdf 不符，已拒绝上传。请上传真实的 .pdf 文件。"]
-    assert not AssetAttachment.objects.exists()
+    assert not Attachment.objects.exists()
 
     with acting_as(users["a_assets"]):
         attachment = services.attachment_add(asset=card, file=upload("合同.pdf", PDF))
@@ -269,7 +271,7 @@ def test_api_refuses_bad_files_and_other_scopes(card, users, viewer, api_client_
     assert reader.get(api_url(card, attachment.pk)).status_code == 200
     assert reader.delete(api_url(card, attachment.pk)).status_code == 403
     assert reader.post(api_url(card), {"file": [upload("x.pdf", PDF)]}, format="multipart").status_code == 403
-    assert AssetAttachment.objects.count() == 1
+    assert Attachment.objects.count() == 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,9 +307,9 @@ def test_the_attachments_of_a_disposed_card_can_no_longer_be_deleted(card, users
     assert response.status_code == 403
     assert response.json()["error"] == {"code": "permission_denied", "message": refusal}
 
-    assert list(AssetAttachment.objects.values_list("filename", flat=True)) == ["报废鉴定.pdf"]
+    assert list(Attachment.objects.values_list("filename", flat=True)) == ["报废鉴定.pdf"]
     assert len(stored_files(private_root)) == 1
-    assert not AuditEvent.objects.filter(object_type="assets.assetattachment", action=Action.DELETE).exists()
+    assert not AuditEvent.objects.filter(object_type="core.attachment", action=Action.DELETE).exists()
 
 
 def test_the_attachments_of_a_card_pending_disposal_cannot_be_deleted(card, users, asset_flows, client_for,
@@ -334,5 +336,5 @@ def test_the_attachments_of_a_card_pending_disposal_cannot_be_deleted(card, user
         response = api_client_for(manager).delete(api_url(card, attachment.pk))
     assert response.status_code == 403
     assert response.json()["error"] == {"code": "permission_denied", "message": refusal}
-    assert list(AssetAttachment.objects.values_list("filename", flat=True)) == ["损坏照片.pdf"]
+    assert list(Attachment.objects.values_list("filename", flat=True)) == ["损坏照片.pdf"]
     assert len(stored_files(private_root)) == 1

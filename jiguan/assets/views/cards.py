@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiguan.core import attachments, history
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, focus_path
 
 from .. import depreciation, filters, forms, services, tables
@@ -98,23 +99,11 @@ class AssetDetailView(ObjectDetailView):
             documents.append({"kind": "value_change", "label": _("价值调整"), "document": open_value_change,
                               **approval_context(open_value_change, user)})
         busy = bool(documents)  # one open document per card (core.locks): no second one is offered
-        events = list(asset.events.select_related("actor").order_by("-id")[:300])
-        attachments = list(asset.attachments.select_related("uploaded_by").order_by("id"))
-        present = {a.pk for a in attachments}
-        for event in events:
-            event.url = event_url(event)
-            attachment_id = (event.data or {}).get("attachment")
-            if event.url is None and attachment_id in present:
-                event.url = reverse("assets:attachment_download", args=[asset.pk, attachment_id])
-        context.update({
-            "attachment_photos": [a for a in attachments if a.is_photo],
-            "attachment_files": [a for a in attachments if not a.is_photo],
-            "can_attach": user.has_perm("assets.change_asset", asset),
-            "can_delete_attachments": user.has_perm("assets.change_asset", asset)
-            and services.attachment_deletable(asset),
-            "attachment_accept": ",".join(services.ATTACHMENT_TYPES),
-            "attachment_max_mb": services.attachment_max_bytes() // 1024 // 1024,
-        })
+        # Photos and attachments, and the timeline: the kernel's panels (core/_attachments.html,
+        # core/_timeline.html); an upload's timeline entry links its file while it exists.
+        context.update(attachments.attachments_context(asset, user))
+        context.update(history.context(asset, attachments=context["attachments"]))
+        events = context["timeline"]
         context.update({
             "period": period,
             "period_label": period_label(period),

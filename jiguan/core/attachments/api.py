@@ -100,25 +100,30 @@ def list_response(view, obj, serializer_class=AttachmentSerializer):
     return view.get_paginated_response(serializer_class(page, many=True, context={"request": view.request}).data)
 
 
-def upload_response(request, obj, serializer_class=AttachmentSerializer):
-    """Upload the request's files to ``obj``: 201 with the attachments added."""
-    require_change(request.user, obj)
+def upload_response(request, obj, serializer_class=AttachmentSerializer, check_change=require_change):
+    """Upload the request's files to ``obj``: 201 with the attachments added. ``check_change(user,
+    obj)`` refuses a caller who may not change the object (403); None where the declaration's
+    ``add_policy`` (asked by the service) says it."""
+    if check_change is not None:
+        check_change(request.user, obj)
     body = AttachmentUploadSerializer(data=request.data)
     body.is_valid(raise_exception=True)
-    added = services.attachments_add(obj=obj, files=body.validated_data["file"],
+    added = services.attachments_add(obj=obj, files=body.validated_data["file"], actor=request.user,
                                      description=body.validated_data.get("description", ""))
     return Response(serializer_class(added, many=True, context={"request": request}).data,
                     status=status.HTTP_201_CREATED)
 
 
-def attachment_response(request, obj, attachment_pk):
-    """GET: the file of ``obj``'s attachment ``attachment_pk``; DELETE: delete it (204)."""
+def attachment_response(request, obj, attachment_pk, check_change=require_change):
+    """GET: the file of ``obj``'s attachment ``attachment_pk``; DELETE: delete it (204), once
+    ``check_change`` lets the caller (as for ``upload_response``)."""
     attachment = services.attachments_of(obj).filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404
     if request.method == "DELETE":
-        require_change(request.user, obj)
-        services.attachment_delete(attachment=attachment)
+        if check_change is not None:
+            check_change(request.user, obj)
+        services.attachment_delete(attachment=attachment, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
     return file_response(attachment, inline=request.query_params.get("inline") == "1")
 

@@ -76,16 +76,19 @@ def _add(declaration, obj, file, description: str, checked: tuple | None, actor)
 def attachment_add(*, obj, file, description: str = "", checked: tuple | None = None, actor=None) -> Attachment:
     """Attach one photo or document to ``obj``: checked (type by extension and content, size),
     stored under the private root, audited and on the object's timeline. ``checked``: the result of
-    ``attachment_check(file)`` if the caller has it already."""
-    declaration, actor = registry.declaration(obj), _actor(actor)
+    ``attachment_check(file)`` if the caller has it already. ``actor``: the user the declaration's
+    ``add_policy`` is asked about (pages and the API pass theirs; the uploader recorded is the
+    acting user when none is given)."""
+    declaration = registry.declaration(obj)
     declaration.check_add(actor, obj)
-    return _add(declaration, obj, file, description, checked, actor)
+    return _add(declaration, obj, file, description, checked, _actor(actor))
 
 
 def attachments_add(*, obj, files, description: str = "", actor=None) -> list[Attachment]:
     """Several files at once, all or nothing: every file is checked before any is stored."""
-    declaration, actor = registry.declaration(obj), _actor(actor)
+    declaration = registry.declaration(obj)
     declaration.check_add(actor, obj)
+    actor = _actor(actor)
     files = list(files)
     if not files:
         raise ValidationError({"file": _("请选择要上传的文件。")})
@@ -113,14 +116,15 @@ def attachments_add(*, obj, files, description: str = "", actor=None) -> list[At
 
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment, actor=None) -> None:
-    """Delete an attachment: the row now, audited and on the timeline; the file once committed. The
-    object's row is locked first, so a change of state that makes its attachments undeletable (a
+    """Delete an attachment: the row now, audited and on the timeline; the file once committed
+    (``actor``: as for ``attachment_add``, asked of the ``delete_policy``). The object's row is locked first, so a change of state that makes its attachments undeletable (a
     disposal filed meanwhile) either waits for this or is seen by it."""
     attachment = Attachment.objects.get(pk=attachment.pk)
     model = ContentType.objects.get_for_id(attachment.content_type_id).model_class()
-    declaration, actor = registry.declaration(model), _actor(actor)
+    declaration = registry.declaration(model)
     obj = model._default_manager.select_for_update().get(pk=attachment.object_id)
     declaration.check_delete(actor, obj)
+    actor = _actor(actor)
     if not declaration.may_delete(obj):
         raise PermissionDenied(declaration.refusal_message(obj))
     stored, storage = attachment.file.name, attachment.file.storage

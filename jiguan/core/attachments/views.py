@@ -119,7 +119,7 @@ class AttachmentUploadView(AttachmentViewMixin, View):
     def post(self, request, **kwargs):
         obj = self.get_object()
         try:
-            added = services.attachments_add(obj=obj, files=request.FILES.getlist("files"),
+            added = services.attachments_add(obj=obj, files=request.FILES.getlist("files"), actor=request.user,
                                              description=request.POST.get("description", "").strip())
         except ValidationError as exc:
             for message in exc.messages:
@@ -147,7 +147,7 @@ class AttachmentDeleteView(AttachmentViewMixin, View):
         attachment = self.get_attachment()
         back = self.back_url(self.get_object())
         try:
-            services.attachment_delete(attachment=attachment)
+            services.attachment_delete(attachment=attachment, actor=request.user)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
             return HttpResponseRedirect(back)
