@@ -88,4 +88,10 @@ class AssetsConfig(AppConfig):
         attachments.declare()
         timeline.declare()
 
+        # The card importer (资产卡片导入) is declared to the kernel's imports (jiguan.core.imports):
+        # page, API and background jobs of large files.
+        from . import imports
+
+        imports.register()
+
         from . import jobs  # noqa: F401 - registers the Celery tasks (autodiscovery looks for tasks.py only)

@@ -24,31 +24,21 @@ prefix, i.e. per owner region × class × year under the default pattern), ids a
 (``reserve_ids``), then cards and one ``AssetEvent`` (导入) per card are written per chunk with
 ``insert_rows`` (COPY on PostgreSQL, executemany on SQLite), and one audit record for the whole import.
 
-Files of more than ``inline_max_rows`` rows run as a background job (``jobs.asset_import``) with a
-progress page; its state is a small JSON file in the user's private import directory, which the web
-process and the worker share (as they share the uploaded file).
+The importer is declared to the kernel as ``assets.asset`` (``register``): files of more than
+``INLINE_MAX_ROWS`` rows run as the kernel's background job ``core.import_run`` with a progress page
+(``jiguan.core.imports.jobs``); the page and the API actions here are the kernel's, at assets' URLs.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import operator
-import os
 import re
-import time
 import unicodedata
-import uuid
-import zipfile
 from collections import Counter, defaultdict
-from pathlib import Path
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models.base import ModelState
-from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
-from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, gettext_lazy
@@ -56,6 +46,7 @@ from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core import imports
 from jiguan.core.imports import (
     CELL_CACHE_SIZE,
     Choice,
@@ -65,21 +56,15 @@ from jiguan.core.imports import (
     Importer,
     ImportResult,
     ImportRow,
-    ImportTemplateView,
-    ImportView,
     Integer,
     Parser,
-    RowError,
     RowStore,
     Text,
     display,
-    file_extension,
-    import_setting,
     insert_rows,
-    report_dir,
     reserve_ids,
-    save_error_report,
 )
+from jiguan.core.imports.pages import RegisteredImportTemplateView, RegisteredImportView
 from jiguan.org.models import OrgKind, OrgUnit, User
 from jiguan.standards.selectors import StandardNotFound, standard_values
 
@@ -89,6 +74,7 @@ from .models import ZERO, Asset, AssetEvent, AssetSettings, AssetStatus, EventKi
 MAPPING_2010_TABLE = "gbt14885_2010"
 CODE_2010 = re.compile(r"^\d{7}$")
 CODE_2022 = re.compile(r"[A-Z]\d{8}")
+KEY = "assets.asset"  # the declaration's key (jiguan.core.imports.register_importer)
 INLINE_MAX_ROWS = 2000  # larger files are imported by a background job
 # A validated row is spooled as the values of these fields of its card: every field but the id and
 # the code (given at commit) and the timestamps (the same for the whole import).
@@ -633,218 +619,40 @@ def _path_ids(path: str) -> list[int]:
     return [int(x) for x in path.strip("/").split("/") if x]
 
 
-# Background imports ----------------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+# Declaration --------------------------------------------------------------------------------------------
 
 
-def estimate_rows(fileobj, filename: str) -> int:
-    """A quick upper estimate of the data rows of an upload (to choose inline or background)."""
-    stream = getattr(fileobj, "file", None) or fileobj
-    extension = file_extension(filename)
-    try:
-        stream.seek(0, os.SEEK_END)
-        size = stream.tell()
-        stream.seek(0)
-        if extension == ".csv":
-            lines = 0
-            while chunk := stream.read(1 << 20):
-                lines += chunk.count(b"\n")
-            return max(0, lines - 1)  # the header
-        try:
-            rows = max(0, _xlsx_declared_rows(stream) - 1)  # the header
-        except Exception:  # noqa: BLE001 - unreadable here is reported by the import itself
-            rows = 0
-        return max(rows, size // 200)  # a wrong <dimension> in the file: fall back on its size
-    finally:
-        stream.seek(0)
+def imported_body(importer: AssetImporter, result: ImportResult) -> dict:
+    """The API's answer to a file imported at once: the cards created and the first and last code."""
+    ranges = importer.code_ranges
+    codes = [min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges else []
+    return {"imported": result.created, "codes": codes}
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+def register() -> None:
+    """Declare the card importer to the kernel as ``assets.asset`` (``AssetsConfig.ready()``): its page
+    and API (here at /assets/import/ and /api/v1/assets/import/, and the kernel's /imports/assets.asset/),
+    files over ``INLINE_MAX_ROWS`` rows imported by the job ``core.import_run``."""
+    from .api.serializers import AssetImportedSerializer
 
-
-def _xlsx_declared_rows(stream) -> int:
-    """The most rows a worksheet of the file declares in its ``<dimension>`` (0 when none does): the
-    head of each sheet's XML only, without loading the workbook (openpyxl took 19 s on 100,000 rows)."""
-    rows = 0
-    with zipfile.ZipFile(stream) as book:
-        for name in book.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with book.open(name) as sheet:
-                    found = _DIMENSION.search(sheet.read(4096))
-                rows = max(rows, int(found.group(1)) if found else 0)
-    return rows
-
-
-class ImportJob:
-    """A background import of one user: the uploaded file and a JSON state file, side by side in the
-    user's private import directory (never served; the web process and the worker share it)."""
-
-    def __init__(self, user, token: str):
-        if not _TOKEN.match(token or ""):
-            raise Http404(_("导入任务不存在或已过期。"))
-        self.user, self.token = user, token
-        self.folder = report_dir(user) / "jobs"
-        self.state_path = self.folder / f"{token}.json"
-
-    @classmethod
-    def create(cls, user, upload, estimate: int) -> ImportJob:
-        job = cls(user, uuid.uuid4().hex)
-        job.folder.mkdir(parents=True, exist_ok=True)
-        cutoff = time.time() - import_setting("REPORT_HOURS") * 3600
-        for old in job.folder.iterdir():
-            try:
-                if old.stat().st_mtime < cutoff:
-                    old.unlink()
-            except OSError:
-                pass
-        job.file_path = job.folder / f"{job.token}{file_extension(upload.name)}"
-        with open(job.file_path, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        job.write(state="queued", filename=os.path.basename(upload.name), estimate=estimate, phase="", done=0,
-                  total=None)
-        return job
-
-    def read(self) -> dict | None:
-        try:
-            return json.loads(self.state_path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-
-    def write(self, **changes) -> None:
-        state = {**(self.read() or {}), **changes, "updated": time.time()}
-        temporary = self.state_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
-        os.replace(temporary, self.state_path)
-
-    def remove(self) -> None:
-        self.state_path.unlink(missing_ok=True)
-
-
-def run_import_job(path: str, filename: str, token: str, *, progress) -> dict:
-    """The body of ``jobs.asset_import``: run the importer on the saved file as the acting user,
-    keeping the state file up to date, and keep the error report when the file is refused."""
-    from jiguan.core.context import current
-
-    user = current().user
-    job = ImportJob(user, token)
-    importer = AssetImporter(user)
-    last = [0.0]
-
-    def report(done: int, total: int | None) -> None:
-        progress(done, total)
-        now = time.monotonic()
-        if importer.phase == "commit" or now - last[0] > 0.5:
-            last[0] = now
-            job.write(state="running", phase=importer.phase, done=done, total=total)
-
-    importer.progress = report
-    job.write(state="running", phase="validate")
-    try:
-        with open(path, "rb") as fileobj:
-            result = importer.run(fileobj, filename)
-    except PermissionDenied as exc:
-        job.write(state="failed", error=str(exc))
-        return {"error": str(exc)}
-    except Exception:
-        job.write(state="failed", error=_("导入过程中出现系统错误，未导入任何数据。请稍后重试或联系系统管理员。"))
-        raise
-    finally:
-        Path(path).unlink(missing_ok=True)
-    summary = result.as_dict()
-    job.write(state="done", result=summary, report="" if result.committed else save_error_report(result, user))
-    return summary
+    imports.register_importer(
+        KEY, AssetImporter, permission="assets.import_asset", list_url_name="assets:asset_list",
+        success_message=gettext_lazy("已成功导入 %(count)d 张资产卡片。"),
+        template_url_name="assets:asset_import_template", inline_max_rows=INLINE_MAX_ROWS,
+        result_body=imported_body, result_serializer=AssetImportedSerializer)
 
 
 # Views ------------------------------------------------------------------------------------------------
 
 
-class AssetImportView(ImportView):
+class AssetImportView(RegisteredImportView):
+    """/assets/import/: the kernel's import page of ``assets.asset`` (large files run as a job, with a
+    progress page at ``?job=<token>``)."""
+
     model = Asset
-    action = "import"
-    importer_class = AssetImporter
-    template_url_name = "assets:asset_import_template"
-    success_url = reverse_lazy("assets:asset_list")
-    success_message = gettext_lazy("已成功导入 %(count)d 张资产卡片。")
-    breadcrumbs = [(gettext_lazy("资产卡片"), "assets:asset_list"), (gettext_lazy("导入"), None)]
-    inline_max_rows = INLINE_MAX_ROWS  # larger files run as a background job with a progress page
-    progress_template_name = "assets/import_progress.html"
-
-    def get(self, request, *args, **kwargs):
-        if "job" in request.GET:
-            return self.job_response(ImportJob(request.user, request.GET["job"]))
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render(form)
-        upload = form.cleaned_data["file"]
-        estimate = estimate_rows(upload, upload.name)
-        if estimate > self.inline_max_rows:
-            from .jobs import asset_import
-
-            job = ImportJob.create(request.user, upload, estimate)
-            asset_import.start(str(job.file_path), upload.name, job.token, actor=request.user)
-            return HttpResponseRedirect(f"{request.path}?job={job.token}")
-        result = self.get_importer().run(upload, upload.name)
-        return self.result_response(result, save_error_report(result, request.user) if not result.committed else "")
-
-    def result_response(self, result: ImportResult, report_token: str):
-        if result.committed:
-            messages.success(self.request, self.get_success_message(result))
-            return HttpResponseRedirect(resolve_url(self.success_url))
-        return self.render(self.get_form(), result=result, report_token=report_token)
-
-    def job_response(self, job: ImportJob):
-        state = job.read()
-        if state is None:
-            raise Http404(_("导入任务不存在或已过期。"))
-        partial = self.request.headers.get("HX-Request") == "true"
-        if state["state"] in ("queued", "running"):
-            context = {"title": self.get_title(self.get_importer()), "breadcrumbs": self.get_breadcrumbs(),
-                       "job": state, "token": job.token, "poll_url": f"{self.request.path}?job={job.token}",
-                       **progress_context(state)}
-            name = "assets/_import_progress.html" if partial else self.progress_template_name
-            return render(self.request, name, context)
-        if partial:  # finished while the page was polling: load the full page
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = f"{self.request.path}?job={job.token}"
-            return response
-        if state["state"] == "failed":
-            result = ImportResult(filename=state.get("filename", ""), file_errors=[state.get("error", "")])
-            return self.render(self.get_form(), result=result)
-        result = result_from_dict(state["result"])
-        if result.committed:
-            job.remove()  # the success message is shown once
-        return self.result_response(result, state.get("report", ""))
+    import_key = KEY
 
 
-def progress_context(state: dict) -> dict:
-    """Percent and text of the progress bar: validation is the first half, writing the second."""
-    done, total, estimate = state.get("done") or 0, state.get("total"), state.get("estimate") or 0
-    if state.get("phase") == "commit" and total:
-        percent = 50 + round(50 * done / total)
-        text = _("正在写入：%(done)s / %(total)s 行") % {"done": f"{done:,}", "total": f"{total:,}"}
-    elif state["state"] == "queued":
-        percent, text = 0, _("排队等候中……")
-    else:
-        percent = min(49, round(50 * done / estimate)) if estimate else 0
-        text = _("正在校验：已校验 %(done)s 行") % {"done": f"{done:,}"}
-    return {"percent": max(0, min(100, percent)), "progress_text": text}
-
-
-def result_from_dict(data: dict) -> ImportResult:
-    """An ``ImportResult`` back from ``as_dict()`` (a job's result), for the result page."""
-    return ImportResult(filename=data.get("filename", ""), sha256=data.get("sha256", ""),
-                        total_rows=data.get("total_rows", 0), created=data.get("created", 0),
-                        committed=data.get("committed", False), file_errors=list(data.get("file_errors", [])),
-                        errors=[RowError(*e) for e in data.get("errors", [])],
-                        error_count=data.get("error_count", 0), bad_rows=data.get("bad_rows", 0))
-
-
-class AssetImportTemplateView(ImportTemplateView):
+class AssetImportTemplateView(RegisteredImportTemplateView):
     model = Asset
-    action = "import"
-    importer_class = AssetImporter
+    import_key = KEY

@@ -32,8 +32,11 @@ def depreciation_sweep(*, progress) -> dict:
 
 @job
 def asset_import(path: str, filename: str, token: str, *, progress) -> dict:
-    """Import asset cards from a saved upload (``imports.AssetImporter``); the state file that the
-    import page polls is kept by ``imports.run_import_job``. The upload is deleted at the end."""
-    from .imports import run_import_job
+    """A card import queued by an earlier version (imports now run as the kernel's job
+    ``core.import_run``, ``jiguan.core.imports.jobs``): kept so that a job waiting in the broker
+    across an upgrade still runs."""
+    from jiguan.core.imports import run_import_job
 
-    return run_import_job(path, filename, token, progress=progress)
+    from .imports import KEY
+
+    return run_import_job(KEY, path, filename, token, progress=progress)

@@ -11,6 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jiguan.core.imports.api import (  # noqa: F401 - ImportError* are assets' API components too
+    ImportedSerializer,
+    ImportErrorBodySerializer,
+    ImportErrorSerializer,
+    ImportJobSerializer,
+    ImportQueuedSerializer,
+    ImportRowErrorSerializer,
+    ImportUploadSerializer,
+)
 from jiguan.core.models import Attachment
 from jiguan.core.serializers import IdField, ModelSerializer, Serializer
 from jiguan.org.models import OrgUnit, User
@@ -504,65 +513,29 @@ class DepreciationEntrySerializer(ModelSerializer):
 # Import (资产卡片导入)
 # ---------------------------------------------------------------------------------------------
 
-class AssetImportUploadSerializer(Serializer):
-    file = serializers.FileField(help_text=_("导入文件（.xlsx 或 .csv），列与导入模板相同"))
-
-    def validate_file(self, upload):
-        """The checks of the import page (format, size), with its messages."""
-        from jiguan.core.imports import ImportForm, import_setting
-
-        form = ImportForm({}, {"file": upload}, max_bytes=int(import_setting("MAX_UPLOAD_MB") * 1024 * 1024))
-        if not form.is_valid():
-            raise serializers.ValidationError(form.errors["file"])
-        return upload
+# The kernel's (jiguan.core.imports.api); the assets' own components keep their names and texts.
 
 
-class AssetImportedSerializer(Serializer):
+class AssetImportUploadSerializer(ImportUploadSerializer):
+    pass
+
+
+class AssetImportedSerializer(ImportedSerializer):
     imported = serializers.IntegerField(help_text=_("导入的卡片张数"))
     codes = serializers.ListField(child=serializers.CharField(), max_length=2,
                                   help_text=_("分配的第一个和最后一个资产编码（按编码排序）"))
 
 
-class AssetImportQueuedSerializer(Serializer):
-    job = serializers.CharField(help_text=_("导入任务令牌"))
-    status_url = serializers.CharField(help_text=_("查询任务进度和结果的地址"))
+class AssetImportQueuedSerializer(ImportQueuedSerializer):
+    pass
 
 
-class ImportRowErrorSerializer(Serializer):
-    row = serializers.IntegerField(allow_null=True, help_text=_("文件中的行号（表头为第 1 行）；空：整个文件的错误"))
-    column = serializers.CharField(help_text=_("列名"))
-    value = serializers.CharField(help_text=_("填写的值"))
-    message = serializers.CharField(help_text=_("错误原因"))
-
-
-class ImportErrorSerializer(Serializer):
-    code = serializers.CharField(help_text=_("import_invalid：文件有错误，未导入任何数据；import_failed：系统错误"))
-    message = serializers.CharField()
-    rows = ImportRowErrorSerializer(many=True, required=False, help_text=_("每一处错误（行、列、值、原因）"))
-    error_count = serializers.IntegerField(required=False, help_text=_("错误总数"))
-    bad_rows = serializers.IntegerField(required=False, help_text=_("有错误的行数"))
-    report_url = serializers.CharField(required=False, help_text=_("错误报告（.xlsx）的下载地址"))
-
-
-class ImportErrorBodySerializer(Serializer):
-    error = ImportErrorSerializer()
-
-
-class ImportJobResultSerializer(Serializer):
+class ImportJobResultSerializer(ImportedSerializer):
     imported = serializers.IntegerField(help_text=_("导入的卡片张数"))
 
 
-class AssetImportJobSerializer(Serializer):
-    job = serializers.CharField(help_text=_("导入任务令牌"))
-    status = serializers.ChoiceField(["queued", "running", "done", "failed"],
-                                     help_text=_("queued 排队中、running 进行中、done 已完成、failed 出错"))
-    filename = serializers.CharField()
-    phase = serializers.CharField(help_text=_("validate 校验、commit 写入；排队时为空"))
-    done = serializers.IntegerField(help_text=_("本阶段已处理的行数"))
-    total = serializers.IntegerField(allow_null=True, help_text=_("本阶段的总行数（校验阶段未知时为空）"))
-    percent = serializers.IntegerField(help_text=_("总进度（0–100）：校验占前一半，写入占后一半"))
+class AssetImportJobSerializer(ImportJobSerializer):
     result = ImportJobResultSerializer(allow_null=True, help_text=_("导入成功时的结果"))
-    error = ImportErrorSerializer(allow_null=True, help_text=_("文件有错误（未导入任何数据）或任务出错时的原因"))
 
 
 # ---------------------------------------------------------------------------------------------

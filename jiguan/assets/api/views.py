@@ -9,11 +9,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
-from django.urls import reverse
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -28,11 +26,11 @@ from jiguan.core.api import (
     require_in_scope,
 )
 from jiguan.core.attachments import api as attachment_api
-from jiguan.core.imports import XLSX_CONTENT_TYPE, RowError, error_report_path, save_error_report
+from jiguan.core.imports import XLSX_CONTENT_TYPE
+from jiguan.core.imports.api import ImportActionsMixin
 from jiguan.core.scoping import permission_name
 
-from .. import depreciation, filters, jobs, labels, services
-from ..imports import AssetImporter, AssetImportView, ImportJob, estimate_rows, progress_context
+from .. import depreciation, filters, imports, labels, services
 from ..models import (
     Asset,
     AssetEvent,
@@ -74,14 +72,6 @@ def cards_of_one_unit(user, ids, verb: str) -> tuple[list[Asset], object]:
 
 
 FILE_ACTIONS = ("label", "import_report", "attachment")
-IMPORT_ACTIONS = ("import_upload", "import_status", "import_report")
-
-
-class CanImportAssets(permissions.BasePermission):
-    message = gettext_lazy("您没有导入资产卡片的权限。")
-
-    def has_permission(self, request, view):
-        return request.user.has_perm(permission_name(Asset, "import"))
 
 
 class CardAttachmentPermissions(ScopedModelPermissions):
@@ -110,7 +100,7 @@ ATTACHMENT_ID = OpenApiParameter("attachment_pk", OpenApiTypes.INT, OpenApiParam
                                  description="the attachment's id")
 
 
-class AssetViewSet(ScopedModelViewSet):
+class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
     """Asset cards (资产卡片) in the caller's scope, with the current month's depreciation figures.
     POST registers cards (验收登记, ``count`` for a batch); PATCH is a change (资产变更) of the
     descriptive fields, location, people and status only. Lifecycle operations are actions."""
@@ -121,6 +111,9 @@ class AssetViewSet(ScopedModelViewSet):
     ordering_fields = ["code", "acquired_on", "original_value", "id"]
     ordering = ["-id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    import_key = imports.KEY
+    import_status_url_name = "asset-import-status"
+    import_report_url_name = "asset-import-report"
 
     def scope_action(self):
         # Actions reach visible cards; each then checks its own verb over the card's owner (403).
@@ -327,15 +320,11 @@ class AssetViewSet(ScopedModelViewSet):
         # The label and the error report are files whatever the Accept header asks for; errors are JSON.
         return super().perform_content_negotiation(request, force=force or self.action in FILE_ACTIONS)
 
-    # Import (资产卡片导入): routed in urls.py (assets/import/…), before assets/{id}/.
-    # All or nothing: one bad row imports nothing, and the answer lists every bad row with its column
-    # and reason. Small files are imported at once (201); larger ones (the import page's
-    # ``inline_max_rows``, 2,000) by the ``asset_import`` job (202): poll ``status_url``.
-
-    def get_permissions(self):
-        if self.action in IMPORT_ACTIONS:
-            return [permissions.IsAuthenticated(), CanImportAssets()]
-        return super().get_permissions()
+    # Import (资产卡片导入): routed in urls.py (assets/import/…), before assets/{id}/: the kernel's
+    # import actions (jiguan.core.imports.api) of the declaration assets.asset, documented here as
+    # assets' operations. All or nothing: one bad row imports nothing, and the answer lists every bad
+    # row with its column and reason. Small files are imported at once (201); larger ones (over
+    # ``imports.INLINE_MAX_ROWS``, 2,000) by the job ``core.import_run`` (202): poll ``status_url``.
 
     @extend_schema(operation_id="assets_import",
                    request={"multipart/form-data": serializers.AssetImportUploadSerializer},
@@ -346,85 +335,20 @@ class AssetViewSet(ScopedModelViewSet):
         allocated; 202: queued as a background job; 400 ``import_invalid``: nothing imported, with
         every error and the error report's address (400 ``validation_error`` for a missing, unsupported
         or too large file)."""
-        body = serializers.AssetImportUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        upload = body.validated_data["file"]
-        user = request.user
-        estimate = estimate_rows(upload, upload.name)
-        if estimate > AssetImportView.inline_max_rows:
-            job = ImportJob.create(user, upload, estimate)
-            jobs.asset_import.start(str(job.file_path), upload.name, job.token, actor=user)
-            return Response({"job": job.token, "status_url": self._import_url("asset-import-status", job.token)},
-                            status=status.HTTP_202_ACCEPTED)
-        importer = AssetImporter(user)
-        result = importer.run(upload, upload.name)
-        if result.committed:
-            ranges = importer.code_ranges
-            codes = [min(r[0] for r in ranges), max(r[1] for r in ranges)] if ranges else []
-            return Response({"imported": result.created, "codes": codes}, status=status.HTTP_201_CREATED)
-        error = self._import_invalid(result.as_dict(), save_error_report(result, user), rows=result.errors)
-        return Response({"error": error}, status=status.HTTP_400_BAD_REQUEST)
+        return super().import_upload(request)
 
     @extend_schema(operation_id="assets_import_status", responses=serializers.AssetImportJobSerializer, filters=False)
     def import_status(self, request, token=None):
         """A background import: its progress while it runs, then its result (``result``) or why nothing
         was imported (``error``, with the error report's address)."""
-        state = self._import_state(token)
-        if state is None:
-            raise Http404
-        result = error = None
-        if state["state"] == "done":
-            summary = state["result"]
-            if summary.get("committed"):
-                result = {"imported": summary.get("created", 0)}
-            else:
-                error = self._import_invalid(summary, state.get("report", ""), token=token)
-        elif state["state"] == "failed":
-            error = {"code": "import_failed", "message": state.get("error", "")}
-        return Response({
-            "job": token, "status": state["state"], "filename": state.get("filename", ""),
-            "phase": state.get("phase") or "", "done": state.get("done") or 0, "total": state.get("total"),
-            "percent": 100 if state["state"] in ("done", "failed") else progress_context(state)["percent"],
-            "result": result, "error": error})
+        return super().import_status(request, token)
 
     @extend_schema(operation_id="assets_import_report", responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
                    filters=False)
     def import_report(self, request, token=None):
         """The error report (.xlsx: row, column, value, reason) of a refused file: ``token`` is the job's,
         or the one in the ``report_url`` of a 400 answer. Kept for 24 hours."""
-        state = self._import_state(token)
-        path = error_report_path(request.user, state.get("report", "") if state else token)
-        if path is None:
-            raise Http404
-        return FileResponse(path.open("rb"), as_attachment=True, content_type=XLSX_CONTENT_TYPE,
-                            filename=_("资产卡片导入错误报告.xlsx"))
-
-    def _import_state(self, token) -> dict | None:
-        """The caller's own job of ``token`` (another user's token finds nothing), or None."""
-        return ImportJob(self.request.user, token).read()
-
-    def _import_url(self, name: str, token: str) -> str:
-        return self.request.build_absolute_uri(reverse(name, args=[token]))
-
-    def _import_invalid(self, summary: dict, report: str, rows=None, token: str = "") -> dict:
-        """The ``import_invalid`` error of a refused file (nothing was imported)."""
-        if rows is None:
-            rows = [RowError(*e) for e in summary.get("errors", [])]
-        file_errors = summary.get("file_errors", [])
-        if file_errors:
-            message = _("文件无法导入，未导入任何数据：%(errors)s") % {"errors": "；".join(file_errors)}
-        else:
-            message = _("文件中有 %(rows)d 行共 %(n)d 处错误，未导入任何数据。请修改后重新上传。") % {
-                "rows": summary.get("bad_rows", 0), "n": summary.get("error_count", 0)}
-        error = {
-            "code": "import_invalid", "message": message,
-            "rows": [{"row": None, "column": "", "value": "", "message": m} for m in file_errors]
-            + [{"row": e.row, "column": e.column, "value": e.value, "message": e.message} for e in rows],
-            "error_count": summary.get("error_count", 0) + len(file_errors), "bad_rows": summary.get("bad_rows", 0),
-        }
-        if report:
-            error["report_url"] = self._import_url("asset-import-report", token or report)
-        return error
+        return super().import_report(request, token)
 
 
 class DocumentViewSet(ScopedModelViewSet):

@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
-from jiguan.assets.imports import AssetImportView, ImportJob
 from jiguan.assets.models import Asset
 from jiguan.assets.tests.test_import import COLUMN, XLSX, card_rows, xlsx_bytes
+from jiguan.core.imports import ImportJob, importer_for
 
 URL = "/api/v1/assets/import/"
 
@@ -24,7 +24,7 @@ def import_settings(settings, tmp_path):
 @pytest.fixture
 def background(monkeypatch):
     """Files over 10 rows run as a background job (Celery is eager in tests)."""
-    monkeypatch.setattr(AssetImportView, "inline_max_rows", 10)
+    monkeypatch.setattr(importer_for("assets.asset"), "inline_max_rows", 10)
 
 
 def upload(client, content, name="资产.xlsx"):

@@ -15,10 +15,11 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from jiguan.assets import services
-from jiguan.assets.imports import AssetImporter, AssetImportView, ImportJob
+from jiguan.assets.imports import AssetImporter
 from jiguan.assets.models import Asset, AssetEvent, AssetStatus, EventKind
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core.context import acting_as
+from jiguan.core.imports import ImportJob, importer_for
 
 URL = "/assets/import/"
 TEMPLATE_URL = "/assets/import/template.xlsx"
@@ -440,7 +441,7 @@ def test_2000_rows_need_no_more_queries_than_1000(manager):
 @pytest.fixture
 def background(monkeypatch):
     """Files over 10 rows run as a background job (Celery is eager in tests)."""
-    monkeypatch.setattr(AssetImportView, "inline_max_rows", 10)
+    monkeypatch.setattr(importer_for("assets.asset"), "inline_max_rows", 10)
 
 
 def test_a_large_file_runs_as_a_job_and_the_page_follows_it(manager_client, background, settings):
