@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from jiguan.assets.imports import AssetImporter, estimate_rows
+from jiguan.assets.imports import AssetImporter
 from jiguan.assets.models import Asset, AssetEvent, EventKind
 from jiguan.core.context import acting_as
-from jiguan.core.imports import ImportColumn, Text, reserve_ids
+from jiguan.core.imports import ImportColumn, Text, estimate_rows, reserve_ids
 
 from .test_import import HEADER, OWNER, card_row, card_rows, csv_bytes, xlsx_bytes
 
