@@ -550,11 +550,32 @@ def pending_outcome(request: ApprovalRequest) -> OutcomeOutbox | None:
     return OutcomeOutbox.objects.filter(request=request, applied_at__isnull=True).first()
 
 
-def can_retry(user, request: ApprovalRequest) -> bool:
+def require_retry(user, request: ApprovalRequest) -> None:
     """Who may retry an outcome (重新执行): configurers of flows (workflow.change_flow) over the
-    request's business unit."""
-    return (user.is_authenticated and pending_outcome(request) is not None
-            and user.has_perm("workflow.change_flow", request))
+    request's business unit; for an approvable document whose type declares an ``outcome_retry``
+    policy (``jiguan.workflow.documents``), that policy. PermissionDenied otherwise."""
+    from .documents.registry import type_of
+
+    try:
+        policy = type_of(request.content_type.model_class()).policy("outcome_retry")
+    except (LookupError, TypeError):
+        policy = None
+    if policy is not None:
+        policy(user, request)
+    elif not user.has_perm("workflow.change_flow", request):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+
+
+def can_retry(user, request: ApprovalRequest) -> bool:
+    """Whether ``user`` may retry the request's pending outcome now (``require_retry``): the page's
+    重新执行 button and the API's retry ask it."""
+    if not user.is_authenticated or pending_outcome(request) is None:
+        return False
+    try:
+        require_retry(user, request)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def outcome_retry(*, request: ApprovalRequest, actor) -> bool:

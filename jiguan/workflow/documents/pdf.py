@@ -176,7 +176,7 @@ def approval_form_pdf(document) -> bytes:
     route, note = _route_rows(document)
     if route:
         header = [_("序号"), _("步骤"), _("审批单位"), _("审批人"), _("处理"), _("意见"), _("时间")]
-        widths = [10.0, 27.0, 36.0, 22.0, 17.0, width - 10 - 27 - 36 - 22 - 17 - 28, 28.0]
+        widths = [10.0, 27.0, 36.0, 22.0, 15.0, width - 10 - 27 - 36 - 22 - 15 - 31, 31.0]
         _table(pdf, header, route, widths)
     else:
         pdf.cell(0, 6, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

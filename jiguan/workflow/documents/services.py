@@ -51,12 +51,14 @@ def close(document, outcome: str | None = None, *, status: str | None = None, me
     """Close a pending document in its outcome hook's transaction: its status (``status``, or the
     one ``outcome`` leads to), ``completed_on`` (today when completed, otherwise none) and
     ``fields``; its locks released (every way it closes); one audit record of the change. Returns
-    the status."""
+    the status. (A type without ``completed_on`` (``completed_on = None`` on its model) keeps none.)"""
     from jiguan.audit import services as audit
     from jiguan.audit.models import Action
 
     status = status or closed_status(outcome)
-    update = {"status": status, "completed_on": timezone.localdate() if status == DocStatus.COMPLETED else None}
+    update = {"status": status}
+    if any(f.name == "completed_on" for f in document._meta.concrete_fields):
+        update["completed_on"] = timezone.localdate() if status == DocStatus.COMPLETED else None
     update.update(fields or {})
     before = document.status
     type(document).objects.filter(pk=document.pk).update(**update)

@@ -71,6 +71,9 @@ class DocumentDetailView(DocumentMixin, ObjectDetailView):
     template_name = "workflow/document_detail.html"
     list_title = ""
     list_url_name = ""
+    # The declared fields and lines (``fields``, ``line_header``, ``lines``) for the generic
+    # template; a module whose own template shows them its way sets False (no queries for them).
+    declared_context = True
 
     def get_object(self, queryset=None):
         document = super().get_object(queryset)
@@ -89,6 +92,8 @@ class DocumentDetailView(DocumentMixin, ObjectDetailView):
             "breadcrumbs": [(list_title, reverse(self.list_url_name or dtype.list_url_name)), (document.number, None)],
             "pdf_url": pdf_url(document),
         })
+        if not self.declared_context:
+            return context
         if "fields" not in context:
             context["fields"] = values.rows(document, dtype.fields)
         if dtype.lines and "lines" not in context:
