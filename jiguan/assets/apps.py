@@ -48,6 +48,11 @@ class AssetsConfig(AppConfig):
             code="assets.value_change", label=_("资产价值调整"), model="assets.ValueChange",
             on_outcome="jiguan.assets.services.value_change_outcome", fields={"amount": _("调整金额（绝对值，元）")},
             business_unit="asset__owner_unit", draft="jiguan.assets.approvals.value_change_draft"))
+        # The four documents are approvable documents of the kernel (jiguan.workflow.documents):
+        # numbering, detail pages, card picker, 审批表 and their policies (assets/documents.py).
+        from . import documents
+
+        documents.register()
 
         menu.register("assets", _("资产管理"), "box-seam", [
             menu.MenuItem(_("资产卡片"), "assets:asset_list", "assets.view_asset", "card-list"),

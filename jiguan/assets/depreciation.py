@@ -543,7 +543,11 @@ def _stalled(run: DepreciationRun, now=None) -> bool:
 def run_start(*, unit, period: int, actor) -> DepreciationRun:
     """Create (or reset) the run of ``unit`` for ``period``; the work is done by ``run_execute``,
     queued by ``run_enqueue``. Refuses a month in the future and a second run while one is going
-    (a run whose worker stopped beating is not going: it may be started again)."""
+    (a run whose worker stopped beating is not going: it may be started again). ``actor`` starts it
+    and is asked ``policies.depreciation_run`` over ``unit``."""
+    from . import policies
+
+    policies.depreciation_run(actor, unit)
     today = timezone.localdate()
     if period > period_of(today):
         raise ValueError(_("不能计提未来月份（%(period)s）的折旧。") % {"period": period_label(period)})

@@ -401,7 +401,7 @@ class WorkloadForm(AssetFormMixin, forms.Form):
         # The month after the latest reading or the last charged month, not before the card's start.
         last = asset.workload_readings.order_by("-period").values_list("period", flat=True).first()
         closed = services.workload_closed_through(asset)
-        start = max(asset.dep_anchor, *(p + 1 for p in (last, closed) if p is not None))
+        start = max([asset.dep_anchor, *(p + 1 for p in (last, closed) if p is not None)])
         self.fields["period"].initial = period_label(min(start, period_of(timezone.localdate())))
 
     def clean_period(self):

@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from jiguan.core.models import AttachmentKind, ScopedModel, TimeStampedModel  # noqa: F401 (AttachmentKind re-exported)
 from jiguan.core.scoping import ScopedManager, ScopedQuerySet
 from jiguan.core.storage import PrivateStorage, private_storage  # noqa: F401 (re-exported; migration 0003)
+from jiguan.workflow.documents import DocStatus  # noqa: F401 - the kernel's, re-exported for the app
+from jiguan.workflow.documents.base import Document
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -362,15 +364,6 @@ def attachment_path(instance, filename: str) -> str:
     return f"assets/{instance.asset_id}/{uuid.uuid4().hex}{ext}"
 
 
-class DocStatus(models.TextChoices):
-    DRAFT = "draft", _("草稿")
-    PENDING = "pending", _("审批中")
-    COMPLETED = "completed", _("已完成")
-    REJECTED = "rejected", _("已驳回")
-    WITHDRAWN = "withdrawn", _("已撤回")
-    VOID = "void", _("未生效")  # approved, but it could no longer apply (the card was disposed of meanwhile)
-
-
 class TransferQuerySet(ScopedQuerySet):
     def in_scope(self, scope):
         """A transfer is visible to both sides: the giving and the receiving unit."""
@@ -381,24 +374,21 @@ class TransferQuerySet(ScopedQuerySet):
         return self.filter(scope.q("from_unit__path") | scope.q("to_unit__path"))
 
 
-class Transfer(ScopedModel):
+class Transfer(Document):
     """A transfer (调拨) of one or more cards from one owning unit to another. The cards' owner
-    changes only when the approval flow approves (business type ``assets.transfer``)."""
+    changes only when the approval flow approves (business type ``assets.transfer``). An approvable
+    document (``jiguan.workflow.documents``, declared in ``assets/documents.py``)."""
 
     scope_path = "from_unit__path"
+    verbose_names = {"number": _("调拨单号")}
 
-    number = models.CharField(_("调拨单号"), max_length=30, unique=True)
     from_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("调出单位"), on_delete=models.PROTECT,
                                   related_name="transfers_out")
     to_unit = models.ForeignKey("org.OrgUnit", verbose_name=_("调入单位"), on_delete=models.PROTECT,
                                 related_name="transfers_in")
     reason = models.TextField(_("调拨理由"))
-    status = models.CharField(_("状态"), max_length=16, choices=DocStatus.choices, default=DocStatus.DRAFT)
     total_value = models.DecimalField(_("原值合计（元）"), **MONEY, default=ZERO)
     asset_count = models.PositiveIntegerField(_("资产数"), default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
-                                     on_delete=models.PROTECT, related_name="+")
-    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
 
     objects = ScopedManager.from_queryset(TransferQuerySet)()
 
@@ -438,28 +428,24 @@ class TransferItem(models.Model):
         return f"{self.transfer_id}:{self.asset_id}"
 
 
-class Disposal(ScopedModel):
+class Disposal(Document):
     """A disposal (处置) of one or more cards of one owning unit (business type ``assets.disposal``).
     On approval the cards close (status 已处置) and depreciation stops from that month."""
 
     scope_path = "unit__path"
+    verbose_names = {"number": _("处置单号")}
 
-    number = models.CharField(_("处置单号"), max_length=30, unique=True)
     unit = models.ForeignKey("org.OrgUnit", verbose_name=_("处置单位"), on_delete=models.PROTECT,
                              related_name="disposals")
     method = models.CharField(_("处置方式"), max_length=32)
     reason_code = models.CharField(_("处置原因"), max_length=32, blank=True)
     reason = models.TextField(_("处置说明"))
-    status = models.CharField(_("状态"), max_length=16, choices=DocStatus.choices, default=DocStatus.DRAFT)
     total_value = models.DecimalField(_("原值合计（元）"), **MONEY, default=ZERO)
     asset_count = models.PositiveIntegerField(_("资产数"), default=0)
     valuation = models.DecimalField(_("评估价值（元）"), **MONEY, null=True, blank=True,
                                     help_text=_("出售、出让、转让、置换等须评估的，填写评估价值（条例第三十六条）"))
     income = models.DecimalField(_("处置收入（元）"), **MONEY, null=True, blank=True)
     reply_no = models.CharField(_("批复文号"), max_length=60, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
-                                     on_delete=models.PROTECT, related_name="+")
-    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("资产处置")
@@ -500,15 +486,15 @@ class DisposalItem(models.Model):
         return f"{self.disposal_id}:{self.asset_id}"
 
 
-class ValueChange(ScopedModel):
+class ValueChange(Document):
     """A value change (价值调整单) of one card, e.g. an upgrade that adds to its original value. It
     applies (services.asset_value_adjust: the net value re-spread over the remaining months) only
     when the approval flow of business type ``assets.value_change`` approves; a flow whose steps all
     have amount conditions lets small changes through at once."""
 
     scope_path = "unit__path"
+    verbose_names = {"number": _("调整单号")}
 
-    number = models.CharField(_("调整单号"), max_length=30, unique=True)
     asset = models.ForeignKey(Asset, verbose_name=_("资产"), on_delete=models.PROTECT, related_name="value_changes")
     unit = models.ForeignKey("org.OrgUnit", verbose_name=_("产权单位"), on_delete=models.PROTECT,
                              related_name="value_changes")
@@ -519,10 +505,6 @@ class ValueChange(ScopedModel):
     value_before = models.DecimalField(_("调整前原值（元）"), **MONEY)
     value_after = models.DecimalField(_("调整后原值（元）"), **MONEY)
     applied_on = models.DateField(_("实际生效日期"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=DocStatus.choices, default=DocStatus.DRAFT)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
-                                     on_delete=models.PROTECT, related_name="+")
-    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True,
                             help_text=_("审批通过但未能生效时的原因"))
 
@@ -543,14 +525,16 @@ class ValueChange(ScopedModel):
         return reverse("assets:value_change_detail", args=[self.pk])
 
 
-class ConfigurationRequest(ScopedModel):
+class ConfigurationRequest(Document):
     """A configuration request (配置申请): checked against the configuration standard (price cap,
     minimum life) and, before a purchase, against idle assets of the same class in scope
-    (调剂优先, Order 738 Art 11). Business type ``assets.purchase``."""
+    (调剂优先, Order 738 Art 11). Business type ``assets.purchase``. It records no completion
+    date (nothing is done to cards when it is approved: the purchase follows outside)."""
 
     scope_path = "unit__path"
+    verbose_names = {"number": _("申请单号")}
+    completed_on = None
 
-    number = models.CharField(_("申请单号"), max_length=30, unique=True)
     unit = models.ForeignKey("org.OrgUnit", verbose_name=_("申请单位"), on_delete=models.PROTECT,
                              related_name="configuration_requests")
     item_name = models.CharField(_("资产名称"), max_length=120)
@@ -566,9 +550,6 @@ class ConfigurationRequest(ScopedModel):
     # The idle cards found in the applicant's scope when the request was filed: ids, never their codes
     # as text, so each viewer sees only those of their own scope (the others are counted).
     idle_assets = models.ManyToManyField(Asset, verbose_name=_("可调剂闲置资产"), blank=True, related_name="+")
-    status = models.CharField(_("状态"), max_length=16, choices=DocStatus.choices, default=DocStatus.DRAFT)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"),
-                                     on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("资产配置申请")

@@ -12,8 +12,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.tables import Column, Table
+from jiguan.workflow.documents import document_badge
+from jiguan.workflow.documents import status as documents
 
-from .models import AssetStatus, DocStatus, RunStatus, period_label
+from .models import AssetStatus, RunStatus, period_label
 
 STATUS_STYLE = {
     AssetStatus.IN_USE: "text-bg-success",
@@ -24,14 +26,7 @@ STATUS_STYLE = {
     AssetStatus.PENDING_DISPOSAL: "text-bg-danger",
     AssetStatus.DISPOSED: "text-bg-dark",
 }
-DOC_STYLE = {
-    DocStatus.DRAFT: "text-bg-secondary",
-    DocStatus.PENDING: "text-bg-primary",
-    DocStatus.COMPLETED: "text-bg-success",
-    DocStatus.REJECTED: "text-bg-danger",
-    DocStatus.WITHDRAWN: "text-bg-secondary",
-    DocStatus.VOID: "text-bg-warning",
-}
+DOC_STYLE = documents.STYLE  # the kernel's document statuses (jiguan.workflow.documents)
 RUN_STYLE = {RunStatus.RUNNING: "text-bg-primary", RunStatus.DONE: "text-bg-success", RunStatus.FAILED: "text-bg-danger"}
 
 
@@ -51,7 +46,7 @@ def status_badge(obj):
 
 
 def doc_badge(obj):
-    return badge(obj.get_status_display(), DOC_STYLE.get(obj.status, "text-bg-secondary"))
+    return document_badge(obj)
 
 
 def money(key: str, label, accessor=None) -> list[Column]:

@@ -15,7 +15,7 @@ from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.org.models import OrgUnit
 
-from .. import depreciation
+from .. import depreciation, policies
 from ..models import (
     Asset,
     AssetEvent,
@@ -46,9 +46,11 @@ from .common import (
 
 @transaction.atomic
 def asset_register(*, owner_unit: OrgUnit, count: int = 1, on: date | None = None, document: str = "",
-                   **fields) -> list[Asset]:
+                   actor=None, **fields) -> list[Asset]:
     """Register ``count`` identical cards (验收入库; a batch of 10 computers is 10 cards, a batch of 40
-    chairs kept as one card is ``quantity=40``). Returns the new cards."""
+    chairs kept as one card is ``quantity=40``). Returns the new cards. ``actor``: asked
+    ``policies.card_register`` over the owning (and using) units."""
+    policies.card_register(actor, owner_unit, fields.get("using_unit"), fields.get("department"))
     if count < 1 or count > 1000:
         raise ValidationError({"count": _("一次登记的卡片数须在 1 到 1000 之间。")})
     unknown = set(fields) - set(REGISTER_FIELDS)
@@ -93,9 +95,11 @@ def asset_register(*, owner_unit: OrgUnit, count: int = 1, on: date | None = Non
 
 @transaction.atomic
 def asset_issue(*, asset: Asset, user=None, department=None, keeper=None, location: str = "",
-                on: date | None = None) -> Asset:
-    """领用: hand the card to a person and/or department; records a handover (交接, Art 15)."""
+                on: date | None = None, actor=None) -> Asset:
+    """领用: hand the card to a person and/or department; records a handover (交接, Art 15).
+    ``actor``: asked ``policies.card_issue``."""
     asset = _locked(asset)
+    policies.card_issue(actor, asset, department)
     _require_open(asset)
     if asset.status not in (AssetStatus.IDLE, AssetStatus.WAREHOUSE, AssetStatus.IN_USE):
         raise ValidationError(_("“%(status)s”状态的资产不能领用。") % {"status": asset.get_status_display()})
@@ -117,9 +121,11 @@ def asset_issue(*, asset: Asset, user=None, department=None, keeper=None, locati
 
 
 @transaction.atomic
-def asset_return(*, asset: Asset, location: str = "", on: date | None = None) -> Asset:
-    """交回: the user gives the card back; it becomes idle (闲置) and can be reallocated (调剂)."""
+def asset_return(*, asset: Asset, location: str = "", on: date | None = None, actor=None) -> Asset:
+    """交回: the user gives the card back; it becomes idle (闲置) and can be reallocated (调剂).
+    ``actor``: asked ``policies.card_return``."""
     asset = _locked(asset)
+    policies.card_return(actor, asset)
     _require_open(asset)
     if asset.status != AssetStatus.IN_USE:
         raise ValidationError(_("只有在用的资产可以交回。"))
@@ -142,13 +148,15 @@ STATUS_BY_CHANGE = {AssetStatus.IN_USE, AssetStatus.IDLE, AssetStatus.REPAIR, As
 
 
 @transaction.atomic
-def asset_change(*, asset: Asset, on: date | None = None, **fields) -> Asset:
+def asset_change(*, asset: Asset, on: date | None = None, actor=None, **fields) -> Asset:
     """变更: descriptive fields, location, user and keeper (a handover is recorded when the user or
-    keeper changes). Value, class and owner change through their own services."""
+    keeper changes). Value, class and owner change through their own services. ``actor``: asked
+    ``policies.card_change`` (over the card and the using unit or department it is given)."""
     unknown = set(fields) - CHANGE_FIELDS
     if unknown:
         raise ValidationError(_("这些字段不能在变更中修改：%(f)s") % {"f": "、".join(sorted(unknown))})
     asset = _locked(asset)
+    policies.card_change(actor, asset, fields.get("using_unit"), fields.get("department"))
     _require_open(asset)
     if "status" in fields and fields["status"] != asset.status:
         if asset.status not in STATUS_BY_CHANGE or fields["status"] not in STATUS_BY_CHANGE:
@@ -230,8 +238,10 @@ def asset_value_adjust(*, asset: Asset, delta: Decimal, on: date, reason: str, d
 
 @transaction.atomic
 def repair_record(*, asset: Asset, repaired_on: date, cost: Decimal, vendor: str = "", result: str,
-                  under_repair: bool = False) -> RepairRecord:
+                  under_repair: bool = False, actor=None) -> RepairRecord:
+    """维修登记 of a card (and its 维修中 status); ``actor``: asked ``policies.card_repair``."""
     asset = _locked(asset)
+    policies.card_repair(actor, asset)
     _require_open(asset)
     record = RepairRecord(asset=asset, repaired_on=repaired_on, cost=cost, vendor=vendor, result=result)
     record.full_clean()

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.dispatch import Signal
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -22,7 +21,7 @@ from jiguan.org.models import OrgKind, OrgUnit
 from jiguan.standards.selectors import StandardNotFound, standard_value, standard_values
 from jiguan.workflow import services as workflow
 
-from .. import depreciation
+from .. import depreciation, policies
 from ..models import (
     MOVABLE_STATUSES,
     ZERO,
@@ -33,7 +32,6 @@ from ..models import (
     AssetStatus,
     DepreciationEntry,
     DepreciationMethod,
-    DocStatus,
     StartRule,
 )
 
@@ -334,14 +332,8 @@ def _last_charged(asset: Asset) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Documents: numbering, items
+# Documents: their cards (numbers come from jiguan.workflow.documents.next_number)
 # ---------------------------------------------------------------------------------------------
-
-def _number(prefix: str) -> str:
-    """DB-2026-000123: a per-prefix-and-year counter in the same sequence table as asset codes."""
-    year = timezone.localdate().year
-    return f"{prefix}-{year}-{_sequence_advance(f'#{prefix}-{year}-'):06d}"
-
 
 def _cards_for(ids: Iterable[int], owner_unit: OrgUnit, verb: str) -> list[Asset]:
     ids = sorted({int(i) for i in ids})
@@ -369,11 +361,6 @@ def _cards_for(ids: Iterable[int], owner_unit: OrgUnit, verb: str) -> list[Asset
     return cards
 
 
-def _closed_status(outcome: str) -> str:
-    """The status of a document whose request ended without approval (rejected or withdrawn)."""
-    return DocStatus.REJECTED if outcome == "rejected" else DocStatus.WITHDRAWN
-
-
 def _decider(obj) -> tuple[object, str]:
     from jiguan.workflow.selectors import latest_request
 
@@ -389,7 +376,10 @@ def _decider(obj) -> tuple[object, str]:
 # ---------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def settings_save(*, unit: OrgUnit, code_pattern: str, start_rule: str, custom_fields=None) -> AssetSettings:
+def settings_save(*, unit: OrgUnit, code_pattern: str, start_rule: str, custom_fields=None,
+                  actor=None) -> AssetSettings:
+    """资产管理设置 of a province, city or county, as ``actor`` (asked ``policies.settings_save``)."""
+    policies.settings_save(actor, unit)
     if unit.kind not in (OrgKind.PROVINCE, OrgKind.CITY, OrgKind.COUNTY):
         raise ValidationError({"unit": _("资产管理设置按省、市、县（区）设置。")})
     render_code_prefix(code_pattern, region="000000", year=2000, class_code="A00000000")

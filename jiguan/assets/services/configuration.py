@@ -15,16 +15,17 @@ from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.org.models import OrgUnit
 from jiguan.standards.selectors import standard_values
-from jiguan.workflow import services as workflow
+from jiguan.workflow import documents
 
-from .. import depreciation
+from .. import depreciation, policies
+from ..documents import CONFIGURATION as CONFIGURATION_DOCUMENT
 from ..models import (
     Asset,
     AssetStatus,
     ConfigurationRequest,
     DocStatus,
 )
-from .common import PURCHASE, _number, class_entry, class_prefix
+from .common import class_entry, class_prefix
 
 # ---------------------------------------------------------------------------------------------
 # Configuration request (配置申请)
@@ -71,6 +72,9 @@ def configuration_check(*, class_code: str, standard_key: str, unit_price: Decim
 @transaction.atomic
 def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quantity: int, unit_price: Decimal,
                          reason: str, actor, standard_key: str = "", idle_reason: str = "") -> ConfigurationRequest:
+    """File a configuration request of ``unit`` as ``actor`` (asked ``policies.configuration_create``)
+    and submit it for approval."""
+    policies.configuration_create(actor, unit)
     on = timezone.localdate()
     class_entry(class_code, on)
     notes = configuration_check(class_code=class_code, standard_key=standard_key, unit_price=unit_price, on=on)
@@ -83,7 +87,8 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
     if idle:  # the cards themselves go to idle_assets: each viewer sees those of their own scope
         notes.append({"idle_count": len(idle), "message": _("不调剂的理由：%(r)s") % {"r": idle_reason}})
     request = ConfigurationRequest(
-        number=_number("PZ"), unit=unit, item_name=item_name, class_code=class_code,
+        number=documents.next_number(CONFIGURATION_DOCUMENT.prefix), unit=unit, item_name=item_name,
+        class_code=class_code,
         standard_key=standard_key or next((n["key"] for n in notes if "key" in n), ""), quantity=quantity,
         unit_price=unit_price, total_amount=depreciation.money(unit_price * quantity), reason=reason,
         over_standard=over, check_notes=audit.jsonable(notes), idle_offered=len(idle), requested_by=actor,
@@ -92,8 +97,8 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
     request.save()
     request.idle_assets.set(idle)
     audit.record_create(request)
-    workflow.request_start(
-        business_type=PURCHASE, obj=request, applicant=actor,
+    documents.submit(
+        request, actor=actor,
         title=_("配置申请 %(no)s：%(name)s × %(n)s，%(amount)s 元%(flag)s") % {
             "no": request.number, "name": item_name, "n": quantity, "amount": request.total_amount,
             "flag": _("（超标准）") if over else ""},

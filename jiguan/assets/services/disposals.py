@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
-from jiguan.audit.models import Action
-from jiguan.core import locks
 from jiguan.org.models import OrgUnit
 from jiguan.standards.selectors import standard_values
-from jiguan.workflow import services as workflow
+from jiguan.workflow import documents
 
+from .. import policies
+from ..documents import DISPOSAL as DISPOSAL_DOCUMENT
 from ..models import (
     MOVABLE_STATUSES,
     ZERO,
@@ -30,7 +30,7 @@ from ..models import (
     EventKind,
     period_of,
 )
-from .common import DISPOSAL, _actor, _cards_for, _closed_status, _decider, _number, asset_disposed
+from .common import _actor, _cards_for, _decider, asset_disposed
 
 # ---------------------------------------------------------------------------------------------
 # Disposal (处置)
@@ -41,7 +41,9 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
                     reason_code: str = "", valuation: Decimal | None = None) -> Disposal:
     """Propose disposing of cards of ``unit`` and submit it for approval (as ``transfer_create``).
     They become 待处置 at once (so no second disposal or
-    transfer can take them); on approval they close, otherwise they go back to their former status."""
+    transfer can take them); on approval they close, otherwise they go back to their former status.
+    ``actor`` files it and is asked ``policies.disposal_create``."""
+    policies.disposal_create(actor, unit)
     on = timezone.localdate()
     errors = {}
     methods = standard_values("disposal_method", on)
@@ -59,7 +61,8 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
         raise ValidationError(errors)
     cards = _cards_for(asset_ids, unit, _("处置"))
     disposal = Disposal.objects.create(
-        number=_number("CZ"), unit=unit, method=method, reason_code=reason_code, reason=reason,
+        number=documents.next_number(DISPOSAL_DOCUMENT.prefix), unit=unit, method=method, reason_code=reason_code,
+        reason=reason,
         valuation=valuation, requested_by=actor, total_value=sum((c.original_value for c in cards), ZERO),
         asset_count=len(cards), status=DocStatus.PENDING)
     try:
@@ -69,7 +72,7 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
                 for c in cards])
     except IntegrityError:
         raise ValidationError({"assets": _("所选资产中有正在处置或已处置的资产，不能重复申请。")}) from None
-    locks.acquire(disposal, cards)
+    documents.hold(disposal, cards)
     changed = (Asset.objects.filter(pk__in=[c.pk for c in cards], status__in=MOVABLE_STATUSES)
                .update(status=AssetStatus.PENDING_DISPOSAL, version=F("version") + 1))
     if changed != len(cards):
@@ -79,8 +82,8 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
         AssetEvent(asset=c, kind=EventKind.DISPOSAL_REQUESTED, occurred_on=on, actor=actor,
                    summary=_("申请%(method)s（%(no)s）") % {"method": methods[method].name, "no": disposal.number},
                    document=disposal.number, data={"disposal": disposal.pk}) for c in cards])
-    workflow.request_start(
-        business_type=DISPOSAL, obj=disposal, applicant=actor,
+    documents.submit(
+        disposal, actor=actor,
         title=_("资产处置 %(no)s：%(method)s %(n)s 项，原值 %(value)s 元") % {
             "no": disposal.number, "method": methods[method].name, "n": len(cards), "value": disposal.total_value},
         values={"amount": str(disposal.total_value)})
@@ -114,14 +117,11 @@ def disposal_outcome(disposal: Disposal, outcome: str) -> None:
                                      status=AssetStatus.PENDING_DISPOSAL).update(status=prev,
                                                                                  version=F("version") + 1)
             DisposalItem.objects.filter(disposal=disposal).update(open=False)
-            status = _closed_status(outcome)
+            status = documents.closed_status(outcome)
             kind = EventKind.DISPOSAL_CANCELLED
             summary = _("处置%(result)s（%(no)s）") % {"result": status.label, "no": disposal.number}
-        Disposal.objects.filter(pk=disposal.pk).update(status=status,
-                                                       completed_on=today if outcome == "approved" else None)
-        locks.release(disposal)
-        audit.record(Action.STATE, disposal, before={"status": DocStatus.PENDING}, after={"status": status},
-                     message=summary)
+        # Status and completion date, the cards' locks released, one audit record of the change.
+        documents.close(disposal, status=status, message=summary)
         AssetEvent.objects.bulk_create([
             AssetEvent(asset_id=i, kind=kind, occurred_on=today, actor=decider or _actor(), summary=summary,
                        document=disposal.number, data={"disposal": disposal.pk, "comment": comment}) for i in ids])
@@ -130,9 +130,12 @@ def disposal_outcome(disposal: Disposal, outcome: str) -> None:
 
 
 @transaction.atomic
-def disposal_record_result(*, disposal: Disposal, reply_no: str = "", income: Decimal | None = None) -> Disposal:
-    """Record the approval reply number (批复文号) and the income (处置收入) on a disposal."""
-    disposal = Disposal.objects.select_for_update().get(pk=disposal.pk)
+def disposal_record_result(*, disposal: Disposal, reply_no: str = "", income: Decimal | None = None,
+                           actor=None) -> Disposal:
+    """Record the approval reply number (批复文号) and the income (处置收入) on a disposal, as ``actor``
+    (asked ``policies.disposal_record_result``)."""
+    disposal = Disposal.objects.select_for_update().select_related("unit").get(pk=disposal.pk)
+    policies.disposal_record_result(actor, disposal)
     before = audit.snapshot(disposal)
     disposal.reply_no, disposal.income = reply_no, income
     disposal.full_clean()

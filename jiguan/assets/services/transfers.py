@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
-from jiguan.audit.models import Action
-from jiguan.core import locks
 from jiguan.org.models import OrgKind, OrgUnit
-from jiguan.workflow import services as workflow
+from jiguan.workflow import documents
 
+from .. import policies
+from ..documents import TRANSFER as TRANSFER_DOCUMENT
 from ..models import (
     ZERO,
     Asset,
@@ -26,7 +26,7 @@ from ..models import (
     Transfer,
     TransferItem,
 )
-from .common import TRANSFER, _actor, _cards_for, _closed_status, _decider, _number
+from .common import _actor, _cards_for, _decider
 
 # ---------------------------------------------------------------------------------------------
 # Transfer (调拨)
@@ -37,7 +37,9 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
                     actor) -> Transfer:
     """Propose moving cards from ``from_unit`` to ``to_unit`` and submit it for approval (a document
     over cards is submitted as it is created: it holds its cards from then until it closes, and no
-    page or API could ever submit or cancel a draft). The owner changes only on approval."""
+    page or API could ever submit or cancel a draft). The owner changes only on approval.
+    ``actor`` files it (the applicant) and is asked ``policies.transfer_create``."""
+    policies.transfer_create(actor, from_unit)
     if from_unit.pk == to_unit.pk:
         raise ValidationError({"to_unit": _("调入单位不能与调出单位相同。")})
     if to_unit.kind == OrgKind.DEPARTMENT:
@@ -46,7 +48,8 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
         raise ValidationError({"reason": _("请填写调拨理由。")})
     cards = _cards_for(asset_ids, from_unit, _("调拨"))
     transfer = Transfer.objects.create(
-        number=_number("DB"), from_unit=from_unit, to_unit=to_unit, reason=reason, requested_by=actor,
+        number=documents.next_number(TRANSFER_DOCUMENT.prefix), from_unit=from_unit, to_unit=to_unit, reason=reason,
+        requested_by=actor,
         total_value=sum((c.original_value for c in cards), ZERO), asset_count=len(cards),
         status=DocStatus.PENDING)
     try:
@@ -55,14 +58,14 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
                                               for c in cards])
     except IntegrityError:
         raise ValidationError({"assets": _("所选资产中有正在调拨的资产，不能重复申请。")}) from None
-    locks.acquire(transfer, cards)
+    documents.hold(transfer, cards)
     audit.record_create(transfer)
     AssetEvent.objects.bulk_create([
         AssetEvent(asset=c, kind=EventKind.TRANSFER_REQUESTED, occurred_on=timezone.localdate(), actor=actor,
                    summary=_("申请调拨至%(to)s（%(no)s）") % {"to": to_unit.name, "no": transfer.number},
                    document=transfer.number, data={"transfer": transfer.pk}) for c in cards])
-    workflow.request_start(
-        business_type=TRANSFER, obj=transfer, applicant=actor,
+    documents.submit(
+        transfer, actor=actor,
         title=_("资产调拨 %(no)s：%(from)s → %(to)s，%(n)s 项") % {
             "no": transfer.number, "from": from_unit.name, "to": to_unit.name, "n": len(cards)},
         values={"amount": str(transfer.total_value)})
@@ -91,15 +94,12 @@ def transfer_outcome(transfer: Transfer, outcome: str) -> None:
             summary = _("调拨：%(from)s → %(to)s（%(no)s）") % {"from": transfer.from_unit.name,
                                                             "to": transfer.to_unit.name, "no": transfer.number}
         else:
-            status = _closed_status(outcome)
+            status = documents.closed_status(outcome)
             kind = EventKind.TRANSFER_CANCELLED
             summary = _("调拨%(result)s（%(no)s）") % {"result": status.label, "no": transfer.number}
         TransferItem.objects.filter(transfer=transfer).update(open=False)
-        Transfer.objects.filter(pk=transfer.pk).update(status=status, completed_on=today if outcome == "approved"
-                                                       else None)
-        locks.release(transfer)
-        audit.record(Action.STATE, transfer, before={"status": DocStatus.PENDING}, after={"status": status},
-                     message=summary)
+        # Status and completion date, the cards' locks released, one audit record of the change.
+        documents.close(transfer, status=status, message=summary)
         AssetEvent.objects.bulk_create([
             AssetEvent(asset_id=i, kind=kind, occurred_on=today, actor=decider or _actor(), summary=summary,
                        document=transfer.number, data={"transfer": transfer.pk, "comment": comment}) for i in ids])

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
-from jiguan.audit.models import Action
 from jiguan.core import locks
-from jiguan.workflow import services as workflow
+from jiguan.workflow import documents
 
+from .. import policies
+from ..documents import VALUE_CHANGE as VALUE_CHANGE_DOCUMENT
 from ..models import (
     Asset,
     DocStatus,
@@ -23,7 +24,7 @@ from ..models import (
     period_start,
 )
 from .cards import asset_value_adjust, value_adjust_check
-from .common import VALUE_CHANGE, _closed_status, _decider, _last_charged, _locked, _number, event_add
+from .common import _decider, _last_charged, _locked, event_add
 
 # ---------------------------------------------------------------------------------------------
 # Value change (价值调整单): the adjustment of cards.py (asset_value_adjust), through the approval flow
@@ -32,12 +33,16 @@ from .common import VALUE_CHANGE, _closed_status, _decider, _last_charged, _lock
 @transaction.atomic
 def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor) -> ValueChange:
     """Request a value adjustment of one card. Checked now (so the user hears at once what is wrong)
-    and again when the flow approves; the card changes only then. One request per card at a time."""
+    and again when the flow approves; the card changes only then. One request per card at a time.
+    ``actor`` files it: asked ``policies.value_change_create`` (the document) and
+    ``policies.card_value_adjust`` (the card's value)."""
     asset = _locked(asset)
+    policies.value_change_create(actor, asset)
+    policies.card_value_adjust(actor, asset)
     locks.check([asset], field="delta")
     delta = value_adjust_check(asset=asset, delta=delta, on=on, reason=reason)
-    change = ValueChange(number=_number("TZ"), asset=asset, unit=asset.owner_unit, delta=delta, effective_on=on,
-                         reason=reason.strip(), value_before=asset.original_value,
+    change = ValueChange(number=documents.next_number(VALUE_CHANGE_DOCUMENT.prefix), asset=asset,
+                         unit=asset.owner_unit, delta=delta, effective_on=on, reason=reason.strip(), value_before=asset.original_value,
                          value_after=asset.original_value + delta, requested_by=actor,
                          status=DocStatus.PENDING)
     try:
@@ -47,13 +52,13 @@ def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor) ->
         pending = ValueChange.objects.filter(asset=asset, status__in=[DocStatus.DRAFT, DocStatus.PENDING]).first()
         raise ValidationError({"delta": _("该资产已有进行中的价值调整（%(no)s），请待其办结后再申请。") % {
             "no": pending.number if pending else ""}}) from None
-    locks.acquire(change, [asset], field="delta")
+    documents.hold(change, [asset], field="delta")
     audit.record_create(change)
     event_add(asset, EventKind.VALUE_REQUESTED, _("申请价值调整：%(delta)s 元（%(no)s）") % {
         "delta": f"{delta:+,}", "no": change.number}, document=change.number, data={"value_change": change.pk},
         actor=actor)
-    workflow.request_start(
-        business_type=VALUE_CHANGE, obj=change, applicant=actor,
+    documents.submit(
+        change, actor=actor,
         title=_("资产价值调整 %(no)s：%(code)s %(name)s %(delta)s 元") % {
             "no": change.number, "code": asset.code, "name": asset.name, "delta": f"{delta:+,}"},
         values={"amount": str(abs(delta))})
@@ -90,13 +95,13 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
                 update.update(status=DocStatus.COMPLETED, applied_on=on, value_after=asset.original_value)
                 summary = _("价值调整已生效（%(no)s）") % {"no": change.number}
         else:
-            status = _closed_status(outcome)
+            status = documents.closed_status(outcome)
             update.update(status=status, completed_on=None)
             summary = _("价值调整%(result)s（%(no)s）") % {"result": status.label, "no": change.number}
         if update["status"] != DocStatus.COMPLETED:  # the card is unchanged: its timeline says so, and why
             event_add(change.asset, EventKind.VALUE_CANCELLED, summary, document=change.number,
                       data={"value_change": change.pk, "comment": comment}, actor=decider)
-        ValueChange.objects.filter(pk=change.pk).update(**update)
-        locks.release(change)
-        audit.record(Action.STATE, change, before={"status": DocStatus.PENDING}, after={"status": update["status"]},
-                     message=summary)
+        # Status and dates (a void change keeps the day it closed), the card's lock released, one audit
+        # record of the change.
+        status = update.pop("status")
+        documents.close(change, status=status, message=summary, fields=update)

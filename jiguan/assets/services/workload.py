@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
 
-from .. import depreciation
+from .. import depreciation, policies
 from ..models import (
     ZERO,
     Asset,
@@ -56,8 +56,11 @@ def workload_record(*, asset: Asset, period: int, workload, actor=None, note: st
     reading cannot be recorded or changed any more, since the ledger of that month and the months
     after it would no longer add up to the accumulated depreciation. A missed or wrong workload is
     put right in the next open month's reading: the cumulative, which drives the charge, comes out
-    the same (a correction in the current period, as for any closed accounting month)."""
+    the same (a correction in the current period, as for any closed accounting month).
+    ``actor`` records it (``recorded_by``; the acting user when not given) and is asked
+    ``policies.card_workload``."""
     asset = _locked(asset)
+    policies.card_workload(actor if getattr(actor, "pk", None) else None, asset)
     actor = actor if getattr(actor, "pk", None) else _actor()
     if asset.dep_method != DepreciationMethod.UNITS:
         raise ValidationError(_("资产“%(code)s”不按工作量法计提折旧，不能录入工作量。") % {"code": asset.code})

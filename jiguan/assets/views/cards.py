@@ -286,7 +286,7 @@ class AssetCreateView(ObjectFormView):
         return _("资产登记")
 
     def perform(self, form):
-        self.cards = services.asset_register(**form.service_kwargs())
+        self.cards = services.asset_register(**form.service_kwargs(), actor=self.request.user)
         if len(self.cards) == 1:
             self.success_message = _("资产已登记，资产编码 %(code)s。") % {"code": self.cards[0].code}
         else:
@@ -351,7 +351,7 @@ class AssetChangeView(AssetActionView):
     success_message = gettext_lazy("变更已保存。")
 
     def perform(self, form):
-        return services.asset_change(asset=self.get_object(), **form.service_kwargs())
+        return services.asset_change(asset=self.get_object(), actor=self.request.user, **form.service_kwargs())
 
 
 class AssetIssueView(AssetActionView):
@@ -363,7 +363,8 @@ class AssetIssueView(AssetActionView):
     def perform(self, form):
         data = form.cleaned_data
         return services.asset_issue(asset=self.get_object(), user=data.get("user"), department=data.get("department"),
-                                    keeper=data.get("keeper"), location=data.get("location") or "", on=data["on"])
+                                    keeper=data.get("keeper"), location=data.get("location") or "", on=data["on"],
+                                    actor=self.request.user)
 
 
 class AssetReturnView(AssetActionView):
@@ -375,7 +376,8 @@ class AssetReturnView(AssetActionView):
 
     def perform(self, form):
         data = form.cleaned_data
-        return services.asset_return(asset=self.get_object(), location=data.get("location") or "", on=data["on"])
+        return services.asset_return(asset=self.get_object(), location=data.get("location") or "", on=data["on"],
+                                     actor=self.request.user)
 
 
 class AssetValueAdjustView(AssetActionView):
@@ -443,4 +445,4 @@ class RepairCreateView(AssetActionView):
         data = form.cleaned_data
         return services.repair_record(asset=self.get_object(), repaired_on=data["repaired_on"], cost=data["cost"],
                                       vendor=data.get("vendor") or "", result=data["result"],
-                                      under_repair=data.get("under_repair", False))
+                                      under_repair=data.get("under_repair", False), actor=self.request.user)

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from jiguan.core.validators import parse_ids
 from jiguan.standards.selectors import StandardNotFound, standard_value
-from jiguan.workflow import services as workflow_services
-from jiguan.workflow.selectors import latest_request
+from jiguan.workflow.documents.views import approval_context  # noqa: F401 - the kernel's, for the card page
 
 from .. import depreciation, forms
 from ..models import (
@@ -37,16 +36,6 @@ def with_net_value(queryset, period: int):
     money_field = DecimalField(**MONEY)
     return queryset.annotate(accumulated=depreciation.accumulated_column(period)).annotate(
         net_value=ExpressionWrapper(F("original_value") - F("accumulated"), output_field=money_field))
-
-
-def approval_context(obj, user) -> dict:
-    """The object's latest approval request, its timeline and whether the user may decide it."""
-    request = latest_request(obj)
-    if request is None:
-        return {"approval": None}
-    return {"approval": request,
-            "approval_actions": list(request.actions.select_related("actor").order_by("id")),
-            "can_decide": workflow_services.can_act(user, request)}
 
 
 def month_of(request) -> int:

@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiguan.core import locks
-from jiguan.core.validators import parse_id
-from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView
+from jiguan.core.views import ObjectFormView, ObjectListView
+from jiguan.workflow.documents.views import DocumentDetailView as KernelDocumentDetailView
+from jiguan.workflow.documents.views import DocumentPdfView as KernelDocumentPdfView
+from jiguan.workflow.documents.views import LinePickerMixin
 
-from .. import filters, forms, services, tables
+from .. import filters, forms, policies, services, tables
 from ..models import (
     MOVABLE_STATUSES,
-    Asset,
     AssetStatus,
     ConfigurationRequest,
     Disposal,
@@ -32,8 +32,6 @@ from .common import (
     DISPOSALS,
     TRANSFERS,
     VALUE_CHANGES,
-    approval_context,
-    ids_from,
     is_htmx,
     standard_name,
     with_value_text,
@@ -44,63 +42,36 @@ from .common import (
 # ---------------------------------------------------------------------------------------------
 
 
-class CardPickerMixin:
-    """The create page of a document over cards: cards preselected by ``?assets=1,2,3`` and a
-    search that adds cards of the chosen unit (htmx partial, or a plain GET without JavaScript)."""
+class CardPickerMixin(LinePickerMixin):
+    """The create page of a document over cards (the kernel's line picker): cards preselected by
+    ``?assets=1,2,3`` and a search that adds cards of the chosen unit (htmx partial, or a plain GET
+    without JavaScript). A card any open document holds is not offered (``busy = "exclude"``)."""
 
+    lines_field = "assets"
     unit_field = "from_unit"
-    cards_permission = ""
-    route_business_type = ""
+    object_unit_field = "owner_unit"
     candidate_statuses = MOVABLE_STATUSES
-    candidate_limit = 20
+    candidate_order = ("code",)
+    candidates_template = "assets/_card_candidates.html"
 
-    def cards_queryset(self):
-        return forms.movable_cards(self.request.user, self.cards_permission).select_related("owner_unit")
+    def objects_queryset(self):
+        return forms.movable_cards(self.request.user, self.objects_permission).select_related("owner_unit")
 
-    def get(self, request, *args, **kwargs):
-        if is_htmx(request) and "candidates" in request.GET:
-            return render(request, "assets/_card_candidates.html",
-                          {"candidates": self.candidates(request.GET), "query": request.GET.get("q", "")})
-        return super().get(request, *args, **kwargs)
+    def candidate_queryset(self):
+        return self.objects_queryset().filter(status__in=self.candidate_statuses)
 
-    def get_initial(self):
-        initial = super().get_initial()
-        data = self.request.GET
-        ids = ids_from(data.getlist("assets"))
-        if ids:
-            initial["assets"] = ids
-            first = self.cards_queryset().filter(pk__in=ids).order_by("pk").first()
-            if first is not None:
-                initial[self.unit_field] = first.owner_unit_id
-        for name in self.form_class.base_fields:
-            if name != "assets" and data.get(name):
-                initial[name] = data[name]
-        return initial
+    def search(self, queryset, query: str):
+        return filters.AssetFilter(data={"q": query}, queryset=queryset).qs
 
-    def candidates(self, data) -> list[Asset]:
-        unit_id, query = parse_id(data.get(self.unit_field)), data.get("q", "").strip()
-        if unit_id is None or not query:
-            return []
-        # A card any open document holds (a transfer, a disposal, a value change …) is not offered.
-        queryset = (self.cards_queryset().filter(owner_unit_id=unit_id, status__in=self.candidate_statuses)
-                    .exclude(locks.held(Asset)).exclude(pk__in=ids_from(data.getlist("assets"))))
-        queryset = filters.AssetFilter(data={"q": query}, queryset=queryset).qs
-        return with_value_text(list(queryset.order_by("code")[:self.candidate_limit]))
+    def decorate(self, objects: list) -> list:
+        return with_value_text(objects)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = context["form"]
-        ids = ids_from(form.data.getlist("assets")) if form.is_bound else ids_from(form.initial.get("assets", []))
-        selected = with_value_text(list(self.cards_queryset().filter(pk__in=ids).order_by("code"))) if ids else []
-        if not form.is_bound and ids and len(selected) < len(ids):
-            context["unavailable"] = len(ids) - len(selected)
+        selected = context["selected_objects"]
         context.update({
             "selected_cards": selected,
             "selected_total": yuan(sum((c.original_value for c in selected), Decimal("0"))),
-            "query": self.request.GET.get("q", ""),
-            "candidates": self.candidates(self.request.GET) if not form.is_bound else [],
-            "unit_field": form[self.unit_field],
-            "route_business_type": self.route_business_type,  # the approval route before 提交审批
         })
         return context
 
@@ -124,8 +95,7 @@ class TransferCreateView(CardPickerMixin, ObjectFormView):
     form_class = forms.TransferForm
     template_name = "assets/document_form.html"
     unit_field = "from_unit"
-    cards_permission = "assets.add_transfer"
-    route_business_type = services.TRANSFER
+    objects_permission = "assets.add_transfer"
     candidate_statuses = (AssetStatus.IDLE, AssetStatus.IN_USE)
     success_message = gettext_lazy("调拨申请已提交审批。")
     breadcrumbs = [(TRANSFERS, "assets:transfer_list"), (gettext_lazy("申请调拨"), None)]
@@ -140,22 +110,48 @@ class TransferCreateView(CardPickerMixin, ObjectFormView):
                                         actor=self.request.user)
 
 
-class DocumentDetailView(ObjectDetailView):
-    """A lifecycle document (transfer, disposal, value change, configuration request): its approval
-    request and timeline, status badge, number as the title, breadcrumbs back to its list."""
+class DocumentDetailView(KernelDocumentDetailView):
+    """A lifecycle document (transfer, disposal, value change, configuration request): the kernel's
+    document page (approval request and timeline, status badge, number as the title, breadcrumbs
+    back to its list, 打印审批表) with the assets templates, which show the fields their own way."""
 
-    list_title = ""
-    list_url_name = ""
+    declared_context = False
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        document = self.object
-        context.update(approval_context(document, self.request.user))
-        context.update({
-            "status_badge": tables.doc_badge(document), "title": document.number,
-            "breadcrumbs": [(self.list_title, reverse(self.list_url_name)), (document.number, None)],
-        })
-        return context
+
+class TransferPdfView(KernelDocumentPdfView):
+    """资产调拨审批表 (PDF)."""
+
+    model = Transfer
+
+    def optimize(self, queryset):
+        return queryset.select_related("from_unit", "to_unit", "requested_by")
+
+
+class DisposalPdfView(KernelDocumentPdfView):
+    """资产处置审批表 (PDF)."""
+
+    model = Disposal
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by")
+
+
+class ValueChangePdfView(KernelDocumentPdfView):
+    """资产价值调整审批表 (PDF)."""
+
+    model = ValueChange
+
+    def optimize(self, queryset):
+        return queryset.select_related("asset", "unit", "requested_by")
+
+
+class ConfigurationPdfView(KernelDocumentPdfView):
+    """配置申请审批表 (PDF)."""
+
+    model = ConfigurationRequest
+
+    def optimize(self, queryset):
+        return queryset.select_related("unit", "requested_by")
 
 
 class TransferDetailView(DocumentDetailView):
@@ -203,8 +199,7 @@ class DisposalCreateView(CardPickerMixin, ObjectFormView):
     form_class = forms.DisposalForm
     template_name = "assets/document_form.html"
     unit_field = "unit"
-    cards_permission = "assets.add_disposal"
-    route_business_type = services.DISPOSAL
+    objects_permission = "assets.add_disposal"
     success_message = gettext_lazy("处置申请已提交审批。")
     breadcrumbs = [(DISPOSALS, "assets:disposal_list"), (gettext_lazy("申请处置"), None)]
 
@@ -237,7 +232,7 @@ class DisposalDetailView(DocumentDetailView):
             "total": yuan(disposal.total_value),
             "valuation": yuan(disposal.valuation),
             "income": yuan(disposal.income),
-            "can_record_result": user.has_perm("assets.change_disposal", disposal)
+            "can_record_result": policies.allows(policies.disposal_record_result, user, disposal)
             and disposal.status in (DocStatus.PENDING, DocStatus.COMPLETED),
         })
         return context
@@ -299,7 +294,7 @@ class DisposalResultView(ObjectFormView):
     def perform(self, form):
         data = form.cleaned_data
         return services.disposal_record_result(disposal=self.get_object(), reply_no=data.get("reply_no") or "",
-                                               income=data.get("income"))
+                                               income=data.get("income"), actor=self.request.user)
 
 
 # ---------------------------------------------------------------------------------------------

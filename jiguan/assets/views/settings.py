@@ -68,4 +68,5 @@ class SettingsView(ObjectFormView):
     def perform(self, form):
         data = form.cleaned_data
         return services.settings_save(unit=data["unit"], code_pattern=data["code_pattern"],
-                                      start_rule=data["start_rule"], custom_fields=data["custom_fields"])
+                                      start_rule=data["start_rule"], custom_fields=data["custom_fields"],
+                                      actor=self.request.user)
