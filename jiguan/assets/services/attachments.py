@@ -43,10 +43,12 @@ def attachment_refusal(asset: Asset) -> str:
 
 def declare() -> None:
     """Cards take photos and attachments: read with the right to view cards, added and deleted with
-    the right to change them (there is no delete_asset), at the cards' own URLs."""
+    the right to change them (there is no delete_asset; policies.attachment_add / attachment_delete,
+    asked by the kernel's services with the actor), at the cards' own URLs."""
     kernel.register(
         Asset, view_permission="assets.view_asset", change_permission="assets.change_asset",
         deletable=attachment_deletable, refusal=attachment_refusal, label=attachment_label,
+        add_policy="jiguan.assets.policies.attachment_add", delete_policy="jiguan.assets.policies.attachment_delete",
         url_names={"upload": "assets:attachment_upload", "download": "assets:attachment_download",
                    "delete": "assets:attachment_delete"})
 
