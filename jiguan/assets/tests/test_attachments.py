@@ -338,3 +338,34 @@ def test_the_attachments_of_a_card_pending_disposal_cannot_be_deleted(card, user
     assert response.json()["error"] == {"code": "permission_denied", "message": refusal}
     assert list(Attachment.objects.values_list("filename", flat=True)) == ["损坏照片.pdf"]
     assert len(stored_files(private_root)) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Policies (policies.attachment_add / attachment_delete), asked by the services for page and API
+# ---------------------------------------------------------------------------------------------
+
+def test_the_attachment_policies_decide_for_the_page_and_the_api(card, users, client_for, api_client_for,
+                                                                  monkeypatch, private_root):
+    from django.core.exceptions import PermissionDenied
+
+    from jiguan.assets import policies
+
+    with acting_as(users["a_assets"]):
+        attachment = services.attachment_add(asset=card, file=upload("合同.pdf", PDF))
+
+    def refuse(actor, asset=None):
+        raise PermissionDenied("暂不允许。")
+
+    monkeypatch.setattr(policies, "attachment_add", refuse)
+    monkeypatch.setattr(policies, "attachment_delete", refuse)
+    client, api = client_for(users["a_assets"]), api_client_for(users["a_assets"])
+    assert page_upload(client, card, upload("x.pdf", PDF)).status_code == 403
+    response = api.post(api_url(card), {"file": [upload("x.pdf", PDF)]}, format="multipart")
+    assert response.status_code == 403 and response.json()["error"]["message"] == "暂不允许。"
+    response = client.post(reverse("assets:attachment_delete", args=[card.pk, attachment.pk]), follow=True)
+    assert "暂不允许。" in messages_of(response)
+    response = api.delete(api_url(card, attachment.pk))
+    assert response.status_code == 403 and response.json()["error"]["message"] == "暂不允许。"
+    assert list(Attachment.objects.values_list("filename", flat=True)) == ["合同.pdf"]
+    assert len(stored_files(private_root)) == 1
+    assert AuditEvent.objects.filter(object_type="core.attachment").count() == 1  # the upload only
