@@ -232,7 +232,10 @@ class Walk:
 def build(tree, routes) -> Walk:
     walk = Walk(outsider=everything_user("walk_outsider", tree.city_a_agency),
                 insider=everything_user("walk_insider", tree.city_b_agency), unit=tree.city_b_agency)
-    for model in {r.model for r in routes if r.model is not None and not r.is_global}:
+    # In a fixed order, the audit records last: every other object's making writes audit records, and
+    # the audit list shows the newest first (made earlier, the walk's record could leave its first page).
+    models = {r.model for r in routes if r.model is not None and not r.is_global}
+    for model in sorted(models, key=lambda m: (m._meta.label == "audit.AuditEvent", m._meta.label)):
         if factories.get(model) is not None:
             walk.objects[model._meta.label] = factories.make(model, walk.unit)
     return walk
