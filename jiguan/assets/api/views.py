@@ -29,8 +29,9 @@ from jiguan.core.attachments import api as attachment_api
 from jiguan.core.imports import XLSX_CONTENT_TYPE
 from jiguan.core.imports.api import ImportActionsMixin
 from jiguan.core.scoping import permission_name
+from jiguan.workflow import documents
 
-from .. import depreciation, filters, imports, labels, services
+from .. import depreciation, filters, imports, labels, policies, services
 from ..models import (
     Asset,
     AssetEvent,
@@ -130,9 +131,11 @@ class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
         """The card as the list shows it (annotated), after a write."""
         return self.get_serializer(self.get_queryset().get(pk=card.pk)).data
 
-    def _card(self, verb: str, message: str) -> Asset:
+    def _card(self, policy) -> Asset:
+        """The card of a lifecycle action, once ``policy`` lets the caller (asked again by the service
+        with the body's details: asked here first, so a refusal is a 403 whatever the body says)."""
         card = self.get_object()
-        require_verb(self.request.user, Asset, verb, card.owner_unit, message)
+        policy(self.request.user, card)
         return card
 
     @extend_schema(request=serializers.AssetSerializer, responses={201: serializers.AssetRegistrationSerializer})
@@ -150,11 +153,7 @@ class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
         data = dict(serializer.validated_data)
         count = data.pop("count", 1)
         owner = data.pop("owner_unit")
-        require_in_scope(self.request.user, Asset, "add", owner)
-        for name in ("using_unit", "department"):
-            if data.get(name) is not None:
-                require_in_scope(self.request.user, Asset, "add", data[name])
-        serializer.instance = services.asset_register(owner_unit=owner, count=count, **data)
+        serializer.instance = services.asset_register(owner_unit=owner, count=count, actor=self.request.user, **data)
 
     def partial_update(self, request, *args, **kwargs):
         """资产变更: name, specification, brand, location, people (a handover is recorded when the user
@@ -165,32 +164,26 @@ class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        for name in ("using_unit", "department"):
-            if data.get(name) is not None:
-                require_in_scope(self.request.user, Asset, "change", data[name])
-        card = services.asset_change(asset=serializer.instance, **data)
+        card = services.asset_change(asset=serializer.instance, actor=self.request.user, **data)
         serializer.instance = self.get_queryset().get(pk=card.pk)
 
     @extend_schema(request=serializers.IssueSerializer, responses=serializers.AssetSerializer)
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         """领用: hand the card to a person and/or department (a handover is recorded)."""
-        card = self._card("issue", _("您没有办理资产领用、交回的权限。"))
+        card = self._card(policies.card_issue)
         body = serializers.IssueSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        if data.get("department") is not None:
-            require_in_scope(request.user, Asset, "issue", data["department"])
-        return Response(self._read(services.asset_issue(asset=card, **data)))
+        return Response(self._read(services.asset_issue(asset=card, actor=request.user, **body.validated_data)))
 
     @extend_schema(request=serializers.ReturnSerializer, responses=serializers.AssetSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_card(self, request, pk=None):
         """交回: the user gives the card back; it becomes idle (闲置)."""
-        card = self._card("issue", _("您没有办理资产领用、交回的权限。"))
+        card = self._card(policies.card_return)
         body = serializers.ReturnSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(self._read(services.asset_return(asset=card, **body.validated_data)))
+        return Response(self._read(services.asset_return(asset=card, actor=request.user, **body.validated_data)))
 
     @extend_schema(request=serializers.ValueAdjustSerializer, responses={201: serializers.ValueChangeSerializer})
     @action(detail=True, methods=["post"], url_path="value-adjust")
@@ -199,7 +192,7 @@ class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
         approval flow of ``assets.value_change`` (decide at ``/api/v1/workflow/requests/{approval.id}/…``);
         when approved, the remaining net value is spread over the remaining months from the month of
         ``on``. Follow it at ``/api/v1/assets/value-changes/{id}/``."""
-        card = self._card("change", _("您没有变更资产卡片的权限。"))
+        card = self._card(policies.card_value_adjust)
         body = serializers.ValueAdjustSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -217,10 +210,10 @@ class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
         """Repair records of the card (维修记录), newest first; POST records one."""
         card = self.get_object()
         if request.method == "POST":
-            require_verb(request.user, RepairRecord, "add", card.owner_unit, _("您没有登记维修记录的权限。"))
+            policies.card_repair(request.user, card)
             body = serializers.RepairRecordSerializer(data=request.data)
             body.is_valid(raise_exception=True)
-            record = services.repair_record(asset=card, **body.validated_data)
+            record = services.repair_record(asset=card, actor=request.user, **body.validated_data)
             return Response(serializers.RepairRecordSerializer(record).data, status=status.HTTP_201_CREATED)
         records = RepairRecord.objects.restrict(request.user, "view").filter(asset=card).order_by("-repaired_on", "-id")
         page = self.paginate_queryset(records)
@@ -238,7 +231,7 @@ class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
         corrects it while no depreciation run has charged it. Needs the right to record workload."""
         card = self.get_object()
         if request.method == "POST":
-            require_verb(request.user, WorkloadReading, "add", card.owner_unit, _("您没有录入工作量的权限。"))
+            policies.card_workload(request.user, card)
             body = serializers.WorkloadReadingSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             data = body.validated_data
@@ -348,11 +341,17 @@ class AssetViewSet(ImportActionsMixin, ScopedModelViewSet):
 
 class DocumentViewSet(ScopedModelViewSet):
     """Common ground of the lifecycle documents: list, detail and create only (decisions are made in
-    the workflow API)."""
+    the workflow API). One document is shown once its type's ``view`` policy lets the caller, as
+    its page asks (``jiguan.workflow.documents``)."""
 
     ordering_fields = ["number", "created_at", "id"]
     ordering = ["-id"]
     http_method_names = ["get", "post", "head", "options"]
+
+    def get_object(self):
+        document = super().get_object()
+        documents.type_of(document).check("view", self.request.user, document)
+        return document
 
 
 class TransferViewSet(DocumentViewSet):
@@ -371,10 +370,8 @@ class TransferViewSet(DocumentViewSet):
     def perform_create(self, serializer):
         user = self.request.user
         data = dict(serializer.validated_data)
-        if not user.has_perm("assets.transfer_asset"):
-            raise PermissionDenied(_("您没有申请资产调拨的权限。"))
+        policies.transfer_create(user)  # the right somewhere (403) before the cards are looked up
         cards, from_unit = cards_of_one_unit(user, data["assets"], "transfer")
-        require_in_scope(user, Transfer, "add", from_unit)
         serializer.instance = services.transfer_create(
             from_unit=from_unit, to_unit=data["to_unit"], asset_ids=[c.pk for c in cards], reason=data["reason"],
             actor=user)
@@ -382,6 +379,11 @@ class TransferViewSet(DocumentViewSet):
 
 class ValueChangeViewSet(ScopedReadOnlyViewSet):
     """Value changes (价值调整单) of cards in scope, requested at ``/api/v1/assets/{id}/value-adjust/``."""
+
+    def get_object(self):
+        document = super().get_object()
+        documents.type_of(document).check("view", self.request.user, document)
+        return document
 
     queryset = ValueChange.objects.all()
     serializer_class = serializers.ValueChangeSerializer
@@ -412,10 +414,8 @@ class DisposalViewSet(DocumentViewSet):
     def perform_create(self, serializer):
         user = self.request.user
         data = dict(serializer.validated_data)
-        if not user.has_perm("assets.dispose_asset"):
-            raise PermissionDenied(_("您没有申请资产处置的权限。"))
+        policies.disposal_create(user)  # the right somewhere (403) before the cards are looked up
         cards, unit = cards_of_one_unit(user, data.pop("assets"), "dispose")
-        require_in_scope(user, Disposal, "add", unit)
         serializer.instance = services.disposal_create(
             unit=unit, asset_ids=[c.pk for c in cards], actor=user, method=data["method"], reason=data["reason"],
             reason_code=data.get("reason_code", ""), valuation=data.get("valuation"))
@@ -425,10 +425,10 @@ class DisposalViewSet(DocumentViewSet):
     def result(self, request, pk=None):
         """Record the approval reply number (批复文号) and the disposal income (处置收入)."""
         disposal = self.get_object()
-        require_verb(request.user, Disposal, "change", disposal.unit, _("您没有登记处置结果的权限。"))
+        policies.disposal_record_result(request.user, disposal)
         body = serializers.DisposalResultSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.disposal_record_result(disposal=disposal, **body.validated_data)
+        services.disposal_record_result(disposal=disposal, actor=request.user, **body.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=disposal.pk)).data)
 
 
@@ -449,7 +449,6 @@ class ConfigurationViewSet(DocumentViewSet):
     def perform_create(self, serializer):
         user = self.request.user
         data = dict(serializer.validated_data)
-        require_in_scope(user, ConfigurationRequest, "add", data["unit"])
         serializer.instance = services.configuration_create(
             unit=data["unit"], item_name=data["item_name"], class_code=data["class_code"], quantity=data["quantity"],
             unit_price=data["unit_price"], reason=data["reason"], actor=user,
@@ -507,8 +506,6 @@ class DepreciationRunViewSet(ScopedModelViewSet):
     def perform_create(self, serializer):
         user = self.request.user
         unit, period = serializer.validated_data["unit"], serializer.validated_data["period"]
-        require_verb(user, Asset, "depreciate", unit, _("您没有计提折旧的权限。"))
-        require_in_scope(user, DepreciationRun, "add", unit)
         try:
             run = depreciation.run_start(unit=unit, period=period, actor=user)
         except ValueError as exc:
