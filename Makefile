@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
+# pytest-xdist workers for the non-browser tests (tools/run_tests.py; 0: one process, no xdist).
+WORKERS ?= 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: demo test test-pg test-browser bench lint lint-imports schema check-schema fuzz migrations-check static install install-test clean
@@ -40,13 +42,16 @@ demo: install
 	@echo "Jiguan is serving at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite on SQLite (browser tests included when Chromium is installed).
+# The whole suite on SQLite: the non-browser tests on $(WORKERS) xdist workers, then the browser
+# tests (included when Chromium is installed) in one process (tools/run_tests.py).
 test: install-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PY) tools/run_tests.py --workers $(WORKERS) $(PYTEST_ARGS)
 
-# The same suite against PostgreSQL (DATABASE_URL, default: the local server's database "jiguan").
+# The same suite against PostgreSQL (DATABASE_URL, default: the local server's database "jiguan"),
+# without the browser tests (they drive pages; what they store is the same on both databases).
 test-pg: install-test
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiguan} $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jiguan} \
+	    $(PY) tools/run_tests.py --workers $(WORKERS) --no-browser $(PYTEST_ARGS)
 
 test-browser: install-test
 	JIGUAN_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser $(PYTEST_ARGS)

@@ -7,7 +7,7 @@ os.environ.setdefault("JIGUAN_TESTING", "1")
 from jiguan.audit.keys import DEV_KEY
 
 from .base import *  # noqa: F403
-from .base import DATABASES, INSTALLED_APPS
+from .base import DATABASES, INSTALLED_APPS, JIGUAN_PRIVATE_ROOT, MEDIA_ROOT
 
 # The kernel's example module (a key register and its handover document, built only from kernel
 # declarations): installed for the tests only, never in production or the OpenAPI document.
@@ -23,3 +23,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 JIGUAN_AUDIT_KEYS = [DEV_KEY]  # a fixed key, so tests know it
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Under pytest-xdist (make test runs the non-browser suite on two workers) each worker has its own
+# test database, so ids repeat across workers: files kept by id get a folder per worker.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    JIGUAN_PRIVATE_ROOT = JIGUAN_PRIVATE_ROOT.parent / f"{JIGUAN_PRIVATE_ROOT.name}-{_WORKER}"
+    MEDIA_ROOT = MEDIA_ROOT.parent / f"{MEDIA_ROOT.name}-{_WORKER}"
