@@ -74,7 +74,9 @@ class MenuEntry:
 
 
 class Register:
-    """The declaration of one register. Only ``model`` and the five building blocks are required.
+    """The declaration of one register. Only ``model`` and the four building blocks (filterset, table,
+    form, serializer) are required; ``importer`` (an ``Importer`` subclass, ``core.imports``) gives the
+    register its import page and API.
 
     ``url_prefix``: the pages' path inside the app's URLs (default ``<model>s/``); ``api_prefix``: the
     API route under ``/api/v1/`` (default ``<app-label>/<model>s``). ``attachments`` / ``history``:
