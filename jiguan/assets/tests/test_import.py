@@ -8,11 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from jiguan.assets import services
 from jiguan.assets.imports import AssetImporter
@@ -20,10 +19,22 @@ from jiguan.assets.models import Asset, AssetEvent, AssetStatus, EventKind
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core.context import acting_as
 from jiguan.core.imports import ImportJob, importer_for
+from jiguan.core.testing.imports import (
+    XLSX,
+    api_upload,
+    csv_bytes,
+    follow_job,
+    job_token,
+    page_errors,
+    page_messages,
+    report_rows,
+    upload,
+    xlsx_bytes,
+)
 
 URL = "/assets/import/"
 TEMPLATE_URL = "/assets/import/template.xlsx"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+API = "/api/v1/assets/import/"
 HEADER = ["资产名称", "资产分类代码", "规格型号", "品牌", "数量", "计量单位", "原值（元）", "取得方式", "取得日期", "资金来源",
           "供应商", "合同编号", "发票号", "产权单位", "使用单位", "使用部门", "使用人", "存放地点", "使用状态", "折旧类别",
           "折旧年限（月）", "保修截止日期", "备注"]
@@ -50,34 +61,6 @@ def card_row(i, **changes):
 
 def card_rows(n, start=1, **changes):
     return [card_row(i, **changes) for i in range(start, start + n)]
-
-
-def xlsx_bytes(rows, header=HEADER):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows, encoding, header=HEADER):
-    lines = [",".join(header)] + [",".join("" if v is None else str(v) for v in row) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def upload(client, content, name="资产.xlsx"):
-    return client.post(URL, {"file": SimpleUploadedFile(name, content, content_type=XLSX)})
-
-
-def errors_of(response):
-    return [(e.row, e.column, e.value) for e in response.context["errors"]]
-
-
-def messages_of(response):
-    return {(e.row, e.column): e.message for e in response.context["errors"]}
 
 
 @pytest.fixture
@@ -119,7 +102,7 @@ def test_import_needs_the_import_permission(users, client_for, username):
     client = client_for(users[username])
     assert client.get(URL).status_code == 403
     assert client.get(TEMPLATE_URL).status_code == 403
-    assert upload(client, xlsx_bytes(card_rows(2))).status_code == 403
+    assert upload(client, URL, xlsx_bytes(card_rows(2), HEADER)).status_code == 403
     assert not Asset.objects.exists()
 
 
@@ -129,7 +112,7 @@ def test_the_example_row_of_the_template_is_ignored(manager_client):
     ws.append(card_row(1))
     buffer = io.BytesIO()
     template.save(buffer)
-    assert upload(manager_client, buffer.getvalue()).status_code == 302
+    assert upload(manager_client, URL, buffer.getvalue()).status_code == 302
     assert list(Asset.objects.values_list("name", flat=True)) == ["台式计算机1"]
 
 
@@ -140,11 +123,11 @@ def test_one_bad_row_in_1000_imports_nothing_then_the_corrected_file_imports_all
     rows = card_rows(1000)
     rows[536][COLUMN["原值（元）"]] = "abc"  # file row 538 (the header is row 1)
     audit_before = AuditEvent.objects.count()
-    response = upload(manager_client, xlsx_bytes(rows), name="资产卡片.xlsx")
+    response = upload(manager_client, URL, xlsx_bytes(rows, HEADER), name="资产卡片.xlsx")
     assert response.status_code == 200
     assert not Asset.objects.exists() and not AssetEvent.objects.exists()
     assert AuditEvent.objects.count() == audit_before
-    assert errors_of(response) == [(538, "原值（元）", "abc")]
+    assert page_errors(response) == [(538, "原值（元）", "abc")]
     assert response.context["errors"][0].message == "应为数字。"
     assert response.context["result"].total_rows == 1000 and response.context["result"].bad_rows == 1
     html = response.content.decode()
@@ -152,12 +135,10 @@ def test_one_bad_row_in_1000_imports_nothing_then_the_corrected_file_imports_all
     # The error report names the same row and column.
     report = manager_client.get(response.context["report_url"])
     assert report.status_code == 200 and report["Content-Type"] == XLSX
-    sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
-    assert [c.value for c in sheet[2]] == [538, "原值（元）", "abc", "应为数字。"]
-    assert sheet.max_row == 2
+    assert report_rows(report)[1:] == [[538, "原值（元）", "abc", "应为数字。"]]
 
     rows[536][COLUMN["原值（元）"]] = "6537.50"
-    response = upload(manager_client, xlsx_bytes(rows), name="资产卡片.xlsx")
+    response = upload(manager_client, URL, xlsx_bytes(rows, HEADER), name="资产卡片.xlsx")
     assert response.status_code == 302 and response["Location"] == "/assets/"
     assert "已成功导入 1000 张资产卡片。" in manager_client.get("/assets/").content.decode()
     cards = Asset.objects.all()
@@ -192,7 +173,7 @@ def test_import_gives_exactly_what_the_service_gives(manager_client, manager, tr
         card_row(5, 资产名称="办公楼", 资产分类代码="A01000000", 折旧类别="钢结构、钢筋混凝土结构房屋",
                  **{"原值（元）": "12,000,000.00"}),
     ]
-    assert upload(manager_client, xlsx_bytes(rows)).status_code == 302
+    assert upload(manager_client, URL, xlsx_bytes(rows, HEADER)).status_code == 302
     imported = list(Asset.objects.order_by("id"))
     today = timezone.localdate()
     with acting_as(manager):
@@ -235,7 +216,7 @@ def test_import_gives_exactly_what_the_service_gives(manager_client, manager, tr
 
 def test_csv_in_gbk_imports(manager_client):
     rows = card_rows(3, 资产名称="办公椅", 资产分类代码="A05010000", 数量=40, 计量单位="把")
-    response = upload(manager_client, csv_bytes(rows, "gbk"), name="资产.csv")
+    response = upload(manager_client, URL, csv_bytes(rows, HEADER, "gbk"), name="资产.csv")
     assert response.status_code == 302
     chairs = Asset.objects.filter(name="办公椅")
     assert chairs.count() == 3 and set(chairs.values_list("quantity", "measure_unit", "class_name")) == {
@@ -249,7 +230,7 @@ def test_csv_in_gbk_imports(manager_client):
 def test_a_2010_code_maps_to_its_2022_class(manager_client):
     rows = [card_row(1, 资产分类代码="2010101", 折旧类别="计算机设备"),
             card_row(2, 资产分类代码=2010101, 折旧类别="office_equipment")]  # a number cell, a category key
-    response = upload(manager_client, xlsx_bytes(rows))
+    response = upload(manager_client, URL, xlsx_bytes(rows, HEADER))
     assert response.status_code == 302
     card = Asset.objects.get(name="台式计算机1")
     assert (card.class_code, card.class_name, card.dep_category, card.life_months) == ("A02000000", "设备", "computer", 72)
@@ -266,9 +247,9 @@ def test_2010_codes_that_cannot_be_mapped_are_reported(manager_client):
         card_row(3, 资产分类代码="2010101"),  # 设备 needs a depreciation category
         card_row(4, 资产分类代码="A09999999"),  # not in the 2022 table
     ]
-    response = upload(manager_client, xlsx_bytes(rows))
+    response = upload(manager_client, URL, xlsx_bytes(rows, HEADER))
     assert response.status_code == 200 and not Asset.objects.exists()
-    messages = messages_of(response)
+    messages = page_messages(response)
     assert set(messages) == {(2, "资产分类代码"), (3, "资产分类代码"), (4, "折旧类别"), (5, "资产分类代码")}
     assert "对应 2022 版多个门类（A05000000、A06000000）" in messages[(2, "资产分类代码")]
     assert "请直接填写 GB/T 14885-2022 分类代码" in messages[(2, "资产分类代码")]
@@ -294,9 +275,9 @@ def test_every_bad_row_is_listed_with_column_and_reason(manager_client, tree):
         card_row(9, 资金来源="地方债"),  # row 10
         card_row(10),  # row 11: fine
     ]
-    response = upload(manager_client, xlsx_bytes(rows))
+    response = upload(manager_client, URL, xlsx_bytes(rows, HEADER))
     assert response.status_code == 200 and not Asset.objects.exists()
-    messages = messages_of(response)
+    messages = page_messages(response)
     assert set(messages) == {(2, "取得方式"), (3, "使用状态"), (4, "取得日期"), (5, "折旧年限（月）"), (6, "使用单位"),
                              (7, "使用人"), (8, "使用部门"), (9, "资产名称"), (9, "数量"), (9, "折旧类别"),
                              (10, "资金来源")}
@@ -317,14 +298,14 @@ def test_every_bad_row_is_listed_with_column_and_reason(manager_client, tree):
 def test_missing_required_header_is_refused(manager_client):
     header = [h for h in HEADER if h != "产权单位"]
     rows = [r[:COLUMN["产权单位"]] + r[COLUMN["产权单位"] + 1:] for r in card_rows(2)]
-    response = upload(manager_client, xlsx_bytes(rows, header=header))
+    response = upload(manager_client, URL, xlsx_bytes(rows, header))
     assert response.status_code == 200 and not Asset.objects.exists()
     assert "缺少必填列：产权单位" in response.content.decode()
 
 
 def test_optional_columns_may_be_left_out(manager_client):
     header = ["资产名称", "资产分类代码", "原值（元）", "取得方式", "取得日期", "产权单位"]
-    response = upload(manager_client, xlsx_bytes([["打印机", "A02020000", 2500, "购置", "2025-03-01", OWNER]], header))
+    response = upload(manager_client, URL, xlsx_bytes([["打印机", "A02020000", 2500, "购置", "2025-03-01", OWNER]], header))
     assert response.status_code == 302
     card = Asset.objects.get()
     assert (card.quantity, card.measure_unit, card.status, card.funding_source) == (1, "台", "in_use", "")
@@ -343,12 +324,12 @@ def test_an_owner_outside_the_importers_scope_is_reported(users, client_for, tre
         card_row(4, 产权单位="测试省机关事务管理局"),  # above the scope
         card_row(5, 产权单位=tree.city_a_agency.credit_code.lower()),  # in scope, by credit code
     ]
-    response = upload(client, xlsx_bytes(rows))
+    response = upload(client, URL, xlsx_bytes(rows, HEADER))
     assert response.status_code == 200 and not Asset.objects.exists()
     assert {(e.row, e.column) for e in response.context["errors"]} == {(3, "产权单位"), (4, "产权单位"), (5, "产权单位")}
     assert all(e.message.startswith("找不到产权单位") and "数据范围" in e.message for e in response.context["errors"])
     rows = [rows[0], rows[4]]
-    assert upload(client, xlsx_bytes(rows)).status_code == 302
+    assert upload(client, URL, xlsx_bytes(rows, HEADER)).status_code == 302
     assert {c.owner_unit_id for c in Asset.objects.all()} == {tree.county_a_agency.pk, tree.city_a_agency.pk}
     # The county's region code starts its codes.
     assert Asset.objects.get(owner_unit=tree.county_a_agency).code.startswith("350121")
@@ -360,9 +341,9 @@ def test_an_ambiguous_owner_name_asks_for_the_credit_code(manager_client, tree):
 
     with acting_as(None):
         org_services.orgunit_create(parent=tree.city_b, kind=OrgKind.AGENCY, name=OWNER, region_code="350200")
-    response = upload(manager_client, xlsx_bytes(card_rows(1)))
-    assert messages_of(response) == {(2, "产权单位"): f"产权单位“{OWNER}”不唯一：您的数据范围内有 2 个同名单位，请改填该单位的统一社会信用代码。"}
-    response = upload(manager_client, xlsx_bytes(card_rows(1, 产权单位=tree.city_a_agency.credit_code)))
+    response = upload(manager_client, URL, xlsx_bytes(card_rows(1), HEADER))
+    assert page_messages(response) == {(2, "产权单位"): f"产权单位“{OWNER}”不唯一：您的数据范围内有 2 个同名单位，请改填该单位的统一社会信用代码。"}
+    response = upload(manager_client, URL, xlsx_bytes(card_rows(1, 产权单位=tree.city_a_agency.credit_code), HEADER))
     assert response.status_code == 302 and Asset.objects.get().owner_unit_id == tree.city_a_agency.pk
 
 
@@ -378,7 +359,7 @@ def test_codes_per_prefix_continue_the_counters_and_are_never_reused(manager_cli
     assert existing.code == f"350100-A02-{year}-0001"
     rows = card_rows(3) + [card_row(i, 资产名称=f"书柜{i}", 资产分类代码="A05010000") for i in (10, 11)]
     rows.append(card_row(20, 产权单位="甲县财政局"))
-    assert upload(manager_client, xlsx_bytes(rows)).status_code == 302
+    assert upload(manager_client, URL, xlsx_bytes(rows, HEADER)).status_code == 302
     codes = dict(Asset.objects.exclude(pk=existing.pk).values_list("name", "code"))
     assert codes == {
         "台式计算机1": f"350100-A02-{year}-0002", "台式计算机2": f"350100-A02-{year}-0003",
@@ -403,7 +384,7 @@ def rows_for_queries(n):
 
 
 def run_counted(actor, n, dry_run=False):
-    content = io.BytesIO(xlsx_bytes(rows_for_queries(n)))
+    content = io.BytesIO(xlsx_bytes(rows_for_queries(n), HEADER))
     with CaptureQueriesContext(connection) as captured:
         result = AssetImporter(actor).run(content, "x.xlsx", dry_run=dry_run)
     assert not result.has_errors, result.errors[:3]
@@ -445,15 +426,15 @@ def background(monkeypatch):
 
 
 def test_a_large_file_runs_as_a_job_and_the_page_follows_it(manager_client, background, settings):
-    response = upload(manager_client, xlsx_bytes(card_rows(50)), name="大批量.xlsx")
+    response = upload(manager_client, URL, xlsx_bytes(card_rows(50), HEADER), name="大批量.xlsx")
     assert response.status_code == 302 and response["Location"].startswith(URL + "?job=")
-    token = response["Location"].split("=")[1]
+    token = job_token(response)
     # The job ran (eagerly); its state is kept in the user's private directory, the upload is gone.
     jobs = settings.JIGUAN_IMPORT["REPORT_DIR"] / str(response.wsgi_request.user.pk) / "jobs"
     assert json.loads((jobs / f"{token}.json").read_text())["result"]["created"] == 50
     assert [p.name for p in jobs.iterdir()] == [f"{token}.json"]
     assert Asset.objects.count() == 50
-    page = manager_client.get(response["Location"])
+    page = follow_job(manager_client, response)
     assert page.status_code == 302 and page["Location"] == "/assets/"
     assert "已成功导入 50 张资产卡片。" in manager_client.get("/assets/").content.decode()
     assert manager_client.get(response["Location"]).status_code == 404  # shown once
@@ -462,15 +443,13 @@ def test_a_large_file_runs_as_a_job_and_the_page_follows_it(manager_client, back
 def test_a_job_with_a_bad_row_shows_the_errors_and_the_report(manager_client, background):
     rows = card_rows(50)
     rows[20][COLUMN["取得日期"]] = "2024-02-30"
-    response = upload(manager_client, xlsx_bytes(rows))
-    page = manager_client.get(response["Location"])
+    page = follow_job(manager_client, upload(manager_client, URL, xlsx_bytes(rows, HEADER)))
     assert page.status_code == 200 and not Asset.objects.exists()
-    assert errors_of(page) == [(22, "取得日期", "2024-02-30")]
+    assert page_errors(page) == [(22, "取得日期", "2024-02-30")]
     assert "未导入任何数据" in page.content.decode()
     report = manager_client.get(page.context["report_url"])
     assert report.status_code == 200
-    assert [c.value for c in load_workbook(io.BytesIO(b"".join(report.streaming_content))).active[2]][:2] == [
-        22, "取得日期"]
+    assert report_rows(report)[1][:2] == [22, "取得日期"]
 
 
 def test_the_progress_page_polls_while_the_job_runs(manager, manager_client, client_for, users):
@@ -503,11 +482,11 @@ def merged_brand_file(rows):
     its column still full of brands."""
     header = list(HEADER)
     header[COLUMN["品牌"]] = None
-    return xlsx_bytes(rows, header=header)
+    return xlsx_bytes(rows, header)
 
 
 def test_a_brand_column_under_a_merged_header_cell_refuses_the_import(manager_client):
-    response = upload(manager_client, merged_brand_file(card_rows(3)))
+    response = upload(manager_client, URL, merged_brand_file(card_rows(3)))
     assert response.status_code == 200 and not Asset.objects.exists()
     assert response.context["result"].file_errors[0] == (
         "第 D 列有数据但没有列标题（第 2 行为“联想”）：请填写列标题，或删除该列。")
@@ -517,7 +496,7 @@ def test_a_brand_column_under_a_merged_header_cell_refuses_the_import(manager_cl
 def test_an_unknown_header_and_a_headerless_column_are_both_listed(manager_client):
     header = [*HEADER, "资产标签", None]
     rows = [[*row, "CW-1", "多余"] for row in card_rows(2)]
-    response = upload(manager_client, xlsx_bytes(rows, header=header))
+    response = upload(manager_client, URL, xlsx_bytes(rows, header))
     assert response.status_code == 200 and not Asset.objects.exists()
     assert response.context["result"].file_errors[:2] == [
         "第 X 列的列标题“资产标签”无法识别。",
@@ -526,9 +505,7 @@ def test_an_unknown_header_and_a_headerless_column_are_both_listed(manager_clien
 
 def test_the_api_import_names_the_headerless_column(users, api_client_for):
     client = api_client_for(users["a_assets"])
-    response = client.post(URL.replace("/assets/", "/api/v1/assets/"), {
-        "file": SimpleUploadedFile("资产.xlsx", merged_brand_file(card_rows(2)), content_type=XLSX)},
-        format="multipart")
+    response = api_upload(client, API, merged_brand_file(card_rows(2)))
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] == "import_invalid"

@@ -3,13 +3,10 @@ organisation unit importer, declared by org as ``org.orgunit``. The kernel's pag
 (upload, template, error report, a background job's progress) and API /api/v1/imports/<key>/
 (upload, status, report), and the job core.import_run running as the user who uploaded."""
 
-import io
 import json
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook, load_workbook
 
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core import imports
@@ -17,6 +14,18 @@ from jiguan.core.context import acting_as
 from jiguan.core.imports import Importer, ImportJob, run_import_job
 from jiguan.core.imports.registry import _registry
 from jiguan.core.testing import make_user
+from jiguan.core.testing.imports import (
+    XLSX,
+    api_errors,
+    api_upload,
+    follow_job,
+    job_token,
+    page_errors,
+    report_rows,
+    upload,
+    xlsx_bytes,
+    xlsx_rows,
+)
 from jiguan.org.demo import credit_code
 from jiguan.org.imports import UnitImporter
 from jiguan.org.models import OrgKind, OrgUnit
@@ -25,7 +34,6 @@ KEY = "org.orgunit"
 URL = f"/imports/{KEY}/"
 API = f"/api/v1/imports/{KEY}/"
 HEADER = ["名称", "简称", "类型", "上级单位", "行政区划代码", "统一社会信用代码", "排序"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(autouse=True)
@@ -45,27 +53,8 @@ def unit_rows(n, parent="甲市"):
             for i in range(1, n + 1)]
 
 
-def xlsx_bytes(rows, header=HEADER):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def xlsx_rows(content: bytes):
-    return [[c.value for c in row] for row in load_workbook(io.BytesIO(content)).active.iter_rows()]
-
-
 def new_units():
     return OrgUnit.objects.filter(name__startswith="甲市第")
-
-
-def upload(client, content, url=URL, name="units.xlsx", **extra):
-    return client.post(url, {"file": SimpleUploadedFile(name, content, content_type=XLSX)}, **extra)
 
 
 @pytest.fixture
@@ -137,7 +126,7 @@ def test_the_page_offers_the_template_and_needs_the_permission(admin, users, cli
 
 
 def test_a_valid_file_is_imported_at_once_with_one_audit_record(admin):
-    response = upload(admin, xlsx_bytes(unit_rows(3)))
+    response = upload(admin, URL, xlsx_bytes(unit_rows(3), HEADER))
     assert response.status_code == 302 and response["Location"] == "/org/units/"
     assert new_units().count() == 3
     assert "已成功导入 3 个单位。" in admin.get("/org/units/").content.decode()
@@ -147,20 +136,20 @@ def test_a_valid_file_is_imported_at_once_with_one_audit_record(admin):
 def test_a_bad_row_imports_nothing_and_its_report_is_the_uploaders(admin, city_a_admin, client_for):
     rows = unit_rows(3)
     rows[1][2] = "公司"  # 类型 is not a kind of unit
-    page = upload(admin, xlsx_bytes(rows))
+    page = upload(admin, URL, xlsx_bytes(rows, HEADER))
     assert page.status_code == 200 and not new_units().exists()
-    assert [(e.row, e.column) for e in page.context["errors"]] == [(3, "类型")]
+    assert page_errors(page) == [(3, "类型", "公司")]
     assert "未导入任何数据" in page.content.decode()
     report = admin.get(page.context["report_url"])
     assert report.status_code == 200
-    assert xlsx_rows(b"".join(report.streaming_content))[1][:3] == [3, "类型", "公司"]
+    assert report_rows(report)[1][:3] == [3, "类型", "公司"]
     assert client_for(city_a_admin).get(page.context["report_url"]).status_code == 404
 
 
 def test_a_large_file_runs_as_a_job_as_the_uploader_and_the_page_follows_it(admin, users, background, settings):
-    response = upload(admin, xlsx_bytes(unit_rows(8)), name="大批量.xlsx")
+    response = upload(admin, URL, xlsx_bytes(unit_rows(8), HEADER), name="大批量.xlsx")
     assert response.status_code == 302 and response["Location"].startswith(f"{URL}?job=")
-    token = response["Location"].split("=")[1]
+    token = job_token(response)
     # The job ran (eagerly) as the uploader; its state is kept in the user's private directory, the
     # upload is gone.
     jobs = settings.JIGUAN_IMPORT["REPORT_DIR"] / str(users["sysadmin"].pk) / "jobs"
@@ -170,7 +159,7 @@ def test_a_large_file_runs_as_a_job_as_the_uploader_and_the_page_follows_it(admi
     event = AuditEvent.objects.get(action=Action.IMPORT)
     assert event.actor == users["sysadmin"] and event.channel == "job"
     assert new_units().count() == 8
-    page = admin.get(response["Location"])
+    page = follow_job(admin, response)
     assert page.status_code == 302 and page["Location"] == "/org/units/"
     assert "已成功导入 8 个单位。" in admin.get("/org/units/").content.decode()
     assert admin.get(response["Location"]).status_code == 404  # shown once
@@ -179,11 +168,11 @@ def test_a_large_file_runs_as_a_job_as_the_uploader_and_the_page_follows_it(admi
 def test_a_job_with_a_bad_row_shows_the_errors_and_the_report(admin, background):
     rows = unit_rows(8)
     rows[6][3] = "丙市"  # no such parent
-    page = admin.get(upload(admin, xlsx_bytes(rows))["Location"])
+    page = follow_job(admin, upload(admin, URL, xlsx_bytes(rows, HEADER)))
     assert page.status_code == 200 and not new_units().exists()
-    assert [(e.row, e.column) for e in page.context["errors"]] == [(8, "上级单位")]
+    assert page_errors(page) == [(8, "上级单位", "丙市")]
     report = admin.get(page.context["report_url"])
-    assert xlsx_rows(b"".join(report.streaming_content))[1][:2] == [8, "上级单位"]
+    assert report_rows(report)[1][:2] == [8, "上级单位"]
 
 
 def test_the_progress_page_polls_while_the_job_runs(users, admin, city_a_admin, client_for):
@@ -216,7 +205,7 @@ def test_a_job_whose_user_lost_the_permission_fails_and_says_why(users, tmp_path
     job.folder.mkdir(parents=True)
     job.write(state="queued", importer=KEY, filename="units.xlsx")
     saved = tmp_path / "units.xlsx"
-    saved.write_bytes(xlsx_bytes(unit_rows(2)))
+    saved.write_bytes(xlsx_bytes(unit_rows(2), HEADER))
     with acting_as(staff, channel="job"):
         summary = run_import_job(KEY, str(saved), "units.xlsx", token, progress=lambda done, total=None: None)
     assert summary == {"error": "您没有导入组织机构的权限。"}
@@ -227,12 +216,8 @@ def test_a_job_whose_user_lost_the_permission_fails_and_says_why(users, tmp_path
 # The API --------------------------------------------------------------------------------------------
 
 
-def api_upload(client, content, name="units.xlsx"):
-    return client.post(API, {"file": SimpleUploadedFile(name, content, content_type=XLSX)}, format="multipart")
-
-
 def test_the_api_imports_a_valid_file_at_once(admin_api):
-    response = api_upload(admin_api, xlsx_bytes(unit_rows(3)))
+    response = api_upload(admin_api, API, xlsx_bytes(unit_rows(3), HEADER))
     assert response.status_code == 201, response.content
     assert response.json() == {"imported": 3}
     assert new_units().count() == 3
@@ -242,22 +227,22 @@ def test_the_api_lists_every_bad_row_and_keeps_the_report_for_the_caller(admin_a
     rows = unit_rows(4)
     rows[0][2] = "公司"
     rows[3][0] = ""
-    response = api_upload(admin_api, xlsx_bytes(rows))
+    response = api_upload(admin_api, API, xlsx_bytes(rows, HEADER))
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "import_invalid" and "未导入任何数据" in error["message"]
-    assert [(e["row"], e["column"]) for e in error["rows"]] == [(2, "类型"), (5, "名称")]
+    assert api_errors(error) == [(2, "类型", "公司"), (5, "名称", "")]
     assert error["report_url"].startswith(f"http://testserver{API}") and error["report_url"].endswith("/report/")
     report = admin_api.get(error["report_url"])
     assert report.status_code == 200 and report["Content-Type"] == XLSX
-    assert xlsx_rows(b"".join(report.streaming_content))[1][:2] == [2, "类型"]
+    assert report_rows(report)[1][:2] == [2, "类型"]
     assert api_client_for(city_a_admin).get(error["report_url"]).status_code == 404
     assert not new_units().exists()
 
 
 def test_the_api_needs_the_permission_of_the_declaration(users, api_client_for):
     client = api_client_for(users["staff"])
-    response = api_upload(client, xlsx_bytes(unit_rows(2)))
+    response = api_upload(client, API, xlsx_bytes(unit_rows(2), HEADER))
     assert response.status_code == 403
     assert response.json()["error"] == {"code": "permission_denied", "message": "您没有导入组织机构的权限。"}
     assert client.get(f"{API}{'a' * 32}/").status_code == 403
@@ -265,13 +250,13 @@ def test_the_api_needs_the_permission_of_the_declaration(users, api_client_for):
 
 
 def test_the_api_refuses_a_file_of_another_format(admin_api):
-    response = api_upload(admin_api, b"not a workbook", name="units.xls")
+    response = api_upload(admin_api, API, b"not a workbook", name="units.xls")
     assert response.status_code == 400
     assert "另存为 .xlsx" in response.json()["error"]["fields"]["file"][0]
 
 
 def test_a_large_file_is_a_job_whose_status_shows_the_result(admin_api, city_a_admin, api_client_for, background):
-    response = api_upload(admin_api, xlsx_bytes(unit_rows(8)))
+    response = api_upload(admin_api, API, xlsx_bytes(unit_rows(8), HEADER), name="units.xlsx")
     assert response.status_code == 202
     body = response.json()
     assert body["status_url"] == f"http://testserver{API}{body['job']}/"
@@ -288,13 +273,13 @@ def test_a_large_file_is_a_job_whose_status_shows_the_result(admin_api, city_a_a
 def test_a_job_with_a_bad_row_reports_it_through_the_api(admin_api, background):
     rows = unit_rows(8)
     rows[4][6] = "第一"  # 排序 is a number
-    token = api_upload(admin_api, xlsx_bytes(rows)).json()["job"]
+    token = api_upload(admin_api, API, xlsx_bytes(rows, HEADER)).json()["job"]
     error = admin_api.get(f"{API}{token}/").json()["error"]
     assert error["code"] == "import_invalid"
-    assert [(e["row"], e["column"], e["value"]) for e in error["rows"]] == [(6, "排序", "第一")]
+    assert api_errors(error) == [(6, "排序", "第一")]
     assert error["report_url"] == f"http://testserver{API}{token}/report/"
     report = admin_api.get(error["report_url"])
-    assert xlsx_rows(b"".join(report.streaming_content))[1][:2] == [6, "排序"]
+    assert report_rows(report)[1][:2] == [6, "排序"]
     assert not new_units().exists()
 
 

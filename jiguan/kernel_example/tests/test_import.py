@@ -4,29 +4,17 @@ the units the importer may add keys to, with one audit record."""
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
 
 from jiguan.audit.models import Action, AuditEvent
+from jiguan.core.testing.imports import api_upload, upload, xlsx_bytes, xlsx_rows
 from jiguan.kernel_example.imports import KeyImporter
 from jiguan.kernel_example.models import Key
 
 HEADER = ["所属单位", "钥匙编号", "房间或位置", "类型", "把数", "保管人", "保管人电话", "状态", "备注"]
 
 
-def xlsx(rows, header=HEADER):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    out.seek(0)
-    return out
-
-
-def run(user, rows, **kwargs):
-    return KeyImporter(user).run(xlsx(rows, **kwargs), "keys.xlsx")
+def run(user, rows):
+    return KeyImporter(user).run(io.BytesIO(xlsx_bytes(rows, HEADER)), "keys.xlsx")
 
 
 def test_valid_rows_are_imported_with_one_audit_record(keys, keepers, tree):
@@ -68,8 +56,7 @@ def test_importing_needs_the_import_permission(keepers):
 
 
 def test_the_template_has_every_column(keepers):
-    sheet = load_workbook(io.BytesIO(KeyImporter(keepers["a"]).template_bytes())).active
-    assert [c.value for c in sheet[1]] == HEADER
+    assert xlsx_rows(KeyImporter(keepers["a"]).template_bytes())[0] == HEADER
 
 
 # Through the kernel's import page and API (the register declares the importer) ---------------------
@@ -77,12 +64,6 @@ def test_the_template_has_every_column(keepers):
 PAGE = "/imports/kernel_example.key/"
 API = "/api/v1/imports/kernel_example.key/"
 ROW = ["甲市机关事务管理局", "A-101", "3 楼 301 室", "房门", 2, "", "", "在库", ""]
-
-
-def upload(rows, name="keys.xlsx"):
-    content = xlsx(rows)
-    content.name = name
-    return content
 
 
 def test_the_list_links_the_import_page_for_those_who_may_import(keys, keepers, tree, client_for):
@@ -98,14 +79,14 @@ def test_the_import_page_imports_and_leads_back_to_the_list(keys, keepers, clien
     page = client.get(PAGE)
     assert page.status_code == 200 and "导入钥匙" in page.content.decode()
     template = client.get(f"{PAGE}template.xlsx")
-    assert [c.value for c in load_workbook(io.BytesIO(template.content)).active[1]] == HEADER
-    response = client.post(PAGE, {"file": upload([ROW])})
+    assert xlsx_rows(template.content)[0] == HEADER
+    response = upload(client, PAGE, xlsx_bytes([ROW], HEADER))
     assert response.status_code == 302 and response["Location"] == "/kernel-example/keys/"
     assert Key.objects.filter(code="A-101").exists()
 
 
 def test_the_import_page_lists_the_errors(keys, keepers, client_for):
-    response = client_for(keepers["a"]).post(PAGE, {"file": upload([[*ROW[:1], "A-001", *ROW[2:]]])})
+    response = upload(client_for(keepers["a"]), PAGE, xlsx_bytes([[*ROW[:1], "A-001", *ROW[2:]]], HEADER))
     assert response.status_code == 200
     assert "本单位已有相同编号的钥匙。" in response.content.decode()
     assert not Key.objects.filter(room="3 楼 301 室").exists()
@@ -113,9 +94,9 @@ def test_the_import_page_lists_the_errors(keys, keepers, client_for):
 
 def test_the_import_api(keys, keepers, api_client_for):
     client = api_client_for(keepers["a"])
-    response = client.post(API, {"file": upload([ROW])}, format="multipart")
+    response = api_upload(client, API, xlsx_bytes([ROW], HEADER))
     assert response.status_code == 201 and response.json() == {"imported": 1}
-    response = client.post(API, {"file": upload([ROW])}, format="multipart")
+    response = api_upload(client, API, xlsx_bytes([ROW], HEADER))
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "import_invalid"
     assert Key.objects.filter(code="A-101").count() == 1
@@ -123,7 +104,7 @@ def test_the_import_api(keys, keepers, api_client_for):
 
 def test_the_import_page_and_api_need_the_import_permission(keepers, client_for, api_client_for):
     assert client_for(keepers["none"]).get(PAGE).status_code == 403
-    response = api_client_for(keepers["none"]).post(API, {"file": upload([ROW])}, format="multipart")
+    response = api_upload(api_client_for(keepers["none"]), API, xlsx_bytes([ROW], HEADER))
     assert response.status_code == 403
     assert not Key.objects.exists()
 
@@ -134,7 +115,7 @@ def test_a_large_file_runs_as_a_background_job(keys, keepers, api_client_for, se
     client = api_client_for(keepers["a"])
     rows = [[*ROW[:1], f"J-{n:03d}", *ROW[2:]] for n in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(API, {"file": upload(rows)}, format="multipart")
+        response = api_upload(client, API, xlsx_bytes(rows, HEADER))
     assert response.status_code == 202, response.json()
     status = client.get(response.json()["status_url"]).json()
     assert status["status"] == "done", status

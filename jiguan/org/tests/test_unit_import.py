@@ -3,14 +3,22 @@
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core.context import acting_as
 from jiguan.core.testing import make_user
+from jiguan.core.testing.imports import (
+    XLSX,
+    csv_bytes,
+    page_errors,
+    page_messages,
+    report_rows,
+    upload,
+    xlsx_bytes,
+)
 from jiguan.org import services
 from jiguan.org.demo import credit_code
 from jiguan.org.imports import UnitImporter
@@ -19,7 +27,6 @@ from jiguan.org.models import OrgKind, OrgUnit
 URL = "/org/units/import/"
 TEMPLATE_URL = "/org/units/import/template.xlsx"
 HEADER = ["名称", "简称", "类型", "上级单位", "行政区划代码", "统一社会信用代码", "排序"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(autouse=True)
@@ -41,26 +48,6 @@ def unit_rows(agencies, parent="甲市", prefix="甲市", region="350100", seria
         rows.append(["办公室", "", "内设机构", name, "", "", 1])
         rows.append(["财务科", "", "内设机构", name, "", "", 2])
     return rows
-
-
-def xlsx_bytes(rows, header=HEADER):
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows, encoding, header=HEADER):
-    lines = [",".join(header)] + [",".join("" if v is None else str(v) for v in row) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def upload(client, content, name="units.xlsx"):
-    return client.post(URL, {"file": SimpleUploadedFile(name, content, content_type=XLSX)})
 
 
 def new_units():
@@ -108,7 +95,7 @@ def test_import_needs_the_import_permission(users, client_for, username):
     client = client_for(users[username])
     assert client.get(URL).status_code == 403
     assert client.get(TEMPLATE_URL).status_code == 403
-    assert upload(client, xlsx_bytes(unit_rows(1))).status_code == 403
+    assert upload(client, URL, xlsx_bytes(unit_rows(1), HEADER)).status_code == 403
     assert not new_units().exists()
 
 
@@ -117,7 +104,7 @@ def test_import_needs_the_import_permission(users, client_for, username):
 
 def test_thirty_valid_rows_import_with_correct_paths(admin_client, tree):
     before = OrgUnit.objects.count()
-    response = upload(admin_client, xlsx_bytes(unit_rows(10)))
+    response = upload(admin_client, URL, xlsx_bytes(unit_rows(10), HEADER))
     assert response.status_code == 302 and response["Location"] == "/org/units/"
     assert OrgUnit.objects.count() == before + 30
     page = admin_client.get(response["Location"])
@@ -149,7 +136,7 @@ def snapshot(root, exclude_ids):
 def test_import_gives_exactly_what_the_service_gives(admin_client, tree):
     rows = unit_rows(10, parent="甲县", prefix="县")
     existing = set(OrgUnit.objects.values_list("pk", flat=True))
-    assert upload(admin_client, xlsx_bytes(rows)).status_code == 302
+    assert upload(admin_client, URL, xlsx_bytes(rows, HEADER)).status_code == 302
     imported = snapshot(tree.county_a, existing)
     # The same rows through services.orgunit_create, under 乙县 (same depth as 甲县); a credit code
     # is unique in the whole tree, so the imported units give theirs up first.
@@ -173,7 +160,7 @@ def test_three_levels_and_credit_code_references(admin_client, tree):
         ["综合科", "", "内设机构", code(1, OrgKind.INSTITUTION, "350122"), "", "", 0],  # parent by credit code
         ["新区办公室", "", "内设机构", tree.city_a_agency.credit_code.lower(), "", "", 0],  # existing, by code
     ]
-    assert upload(admin_client, xlsx_bytes(rows)).status_code == 302
+    assert upload(admin_client, URL, xlsx_bytes(rows, HEADER)).status_code == 302
     section = OrgUnit.objects.get(name="综合科")
     assert section.depth == 4 and section.parent.name == "新区机关事务中心"
     assert section.path == f"{tree.city_a.path}{section.parent.parent_id}/{section.parent_id}/{section.pk}/"
@@ -187,21 +174,20 @@ def test_one_bad_row_imports_nothing_and_is_listed(admin_client):
     rows[15][5] = bad_code
     before = OrgUnit.objects.count()
     audit_before = AuditEvent.objects.count()
-    response = upload(admin_client, xlsx_bytes(rows))
+    response = upload(admin_client, URL, xlsx_bytes(rows, HEADER))
     assert response.status_code == 200
     assert OrgUnit.objects.count() == before and AuditEvent.objects.count() == audit_before
-    errors = response.context["errors"]
-    assert [(e.row, e.column, e.value) for e in errors] == [(17, "统一社会信用代码", bad_code)]
-    assert "校验位错误" in errors[0].message
+    assert page_errors(response) == [(17, "统一社会信用代码", bad_code)]
+    message = page_messages(response)[(17, "统一社会信用代码")]
+    assert "校验位错误" in message
     html = response.content.decode()
     assert "未导入任何数据" in html and "第 17 行" in html and "统一社会信用代码" in html
-    assert errors[0].message.split("：")[0] in html
+    assert message.split("：")[0] in html
     # The error report can be downloaded, by the same user only.
     report_url = response.context["report_url"]
     report = admin_client.get(report_url)
     assert report.status_code == 200 and report["Content-Type"] == XLSX
-    sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
-    assert [c.value for c in sheet[2]][:3] == [17, "统一社会信用代码", bad_code]
+    assert report_rows(report)[1][:3] == [17, "统一社会信用代码", bad_code]
     assert admin_client.get(URL + "?report=" + "0" * 32).status_code == 404
     assert admin_client.get(URL + "?report=../../etc/passwd").status_code == 404
 
@@ -215,12 +201,11 @@ def test_several_bad_rows_are_all_listed(admin_client, tree):
     rows[12][5] = rows[0][5]  # row 14: credit code repeated from row 2 ...
     rows[12][2], rows[12][4] = "市级", ""  # ... and an administrative unit without a region code
     rows.append(["甲市第1局", "", "机关", "甲市", "", "", 0])  # row 17: same name under the same parent as row 2
-    response = upload(admin_client, xlsx_bytes(rows))
+    response = upload(admin_client, URL, xlsx_bytes(rows, HEADER))
     assert response.status_code == 200 and not new_units().exists()
-    found = {(e.row, e.column) for e in response.context["errors"]}
-    assert found == {(4, "类型"), (6, "名称"), (8, "上级单位"), (11, "行政区划代码"), (14, "统一社会信用代码"),
-                     (14, "行政区划代码"), (17, "名称")}
-    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
+    messages = page_messages(response)
+    assert set(messages) == {(4, "类型"), (6, "名称"), (8, "上级单位"), (11, "行政区划代码"), (14, "统一社会信用代码"),
+                             (14, "行政区划代码"), (17, "名称")}
     assert "找不到上级单位“不存在的单位”" in messages[(8, "上级单位")]
     assert messages[(14, "统一社会信用代码")] == "与第 2 行的“统一社会信用代码”重复。"
     assert messages[(14, "行政区划代码")] == "行政层级单位必须填写行政区划代码。"
@@ -230,7 +215,7 @@ def test_several_bad_rows_are_all_listed(admin_client, tree):
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
 def test_csv_in_utf8_bom_and_gbk(admin_client, encoding):
-    response = upload(admin_client, csv_bytes(unit_rows(3), encoding), name="units.csv")
+    response = upload(admin_client, URL, csv_bytes(unit_rows(3), HEADER, encoding), name="units.csv")
     assert response.status_code == 302
     assert new_units().filter(name__startswith="甲市第").count() == 3
     assert OrgUnit.objects.get(name="甲市第2局").credit_code == code(2)
@@ -239,18 +224,18 @@ def test_csv_in_utf8_bom_and_gbk(admin_client, encoding):
 def test_missing_required_header_is_refused(admin_client):
     header = [h for h in HEADER if h != "上级单位"]
     rows = [r[:3] + r[4:] for r in unit_rows(1)]
-    response = upload(admin_client, xlsx_bytes(rows, header=header))
+    response = upload(admin_client, URL, xlsx_bytes(rows, header))
     assert response.status_code == 200 and not new_units().exists()
     assert "缺少必填列：上级单位" in response.content.decode()
 
 
 def test_reimporting_the_same_file_is_refused(admin_client):
-    content = xlsx_bytes(unit_rows(2))
-    assert upload(admin_client, content).status_code == 302
+    content = xlsx_bytes(unit_rows(2), HEADER)
+    assert upload(admin_client, URL, content).status_code == 302
     count = OrgUnit.objects.count()
-    response = upload(admin_client, content)
+    response = upload(admin_client, URL, content)
     assert response.status_code == 200
-    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
+    messages = page_messages(response)
     assert messages[(2, "名称")] == "上级单位“甲市”下已有名为“甲市第1局”的单位。"
     assert messages[(2, "统一社会信用代码")] == "该统一社会信用代码已被其他单位使用：一个统一社会信用代码只能登记一个单位。"
     assert OrgUnit.objects.count() == count
@@ -264,8 +249,8 @@ def test_ambiguous_parent_name_and_parent_after_child(admin_client, tree):
         ["办公室", "", "内设机构", "甲市机关事务管理局", "", "", 0],
         ["档案室", "", "内设机构", "办公室", "", "", 0],  # row 6: two 办公室 above
     ]
-    response = upload(admin_client, xlsx_bytes(rows))
-    messages = {(e.row, e.column): e.message for e in response.context["errors"]}
+    response = upload(admin_client, URL, xlsx_bytes(rows, HEADER))
+    messages = page_messages(response)
     assert set(messages) == {(2, "上级单位"), (6, "上级单位")}
     assert "第 4 行，位于本行之后" in messages[(2, "上级单位")]
     assert "不唯一" in messages[(6, "上级单位")] and "统一社会信用代码" in messages[(6, "上级单位")]
@@ -279,19 +264,19 @@ def test_parent_outside_the_scope_is_refused(city_a_admin, client_for, tree):
         ["乙市新科", "", "内设机构", tree.city_b_agency.credit_code, "", "", 0],  # city B, by credit code
         ["省新科", "", "内设机构", "测试省", "", "", 0],  # above the scope
     ]
-    response = upload(client, xlsx_bytes(rows))
+    response = upload(client, URL, xlsx_bytes(rows, HEADER))
     assert response.status_code == 200
     assert not OrgUnit.objects.filter(name__in=["甲市新局", "乙市新局", "乙市新科", "省新科"]).exists()
-    assert {(e.row, e.column) for e in response.context["errors"]} == {(3, "上级单位"), (4, "上级单位"), (5, "上级单位")}
+    assert set(page_messages(response)) == {(3, "上级单位"), (4, "上级单位"), (5, "上级单位")}
     assert all("找不到上级单位" in e.message for e in response.context["errors"])
     # Within the scope it imports.
-    assert upload(client, xlsx_bytes(rows[:1])).status_code == 302
+    assert upload(client, URL, xlsx_bytes(rows[:1], HEADER)).status_code == 302
     assert OrgUnit.objects.get(name="甲市新局").parent_id == tree.county_a.pk
 
 
 def test_one_audit_record_per_import(admin_client, users):
     before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-    assert upload(admin_client, xlsx_bytes(unit_rows(4)), name="新增单位.xlsx").status_code == 302
+    assert upload(admin_client, URL, xlsx_bytes(unit_rows(4), HEADER), name="新增单位.xlsx").status_code == 302
     events = list(AuditEvent.objects.filter(id__gt=before))
     assert [e.action for e in events] == [Action.IMPORT]
     event = events[0]
@@ -306,19 +291,19 @@ def test_one_audit_record_per_import(admin_client, users):
     ("units.pdf", b"%PDF", "只能上传 .xlsx 或 .csv 文件"),
 ])
 def test_wrong_file_types_are_refused(admin_client, name, content, message):
-    response = upload(admin_client, content, name=name)
+    response = upload(admin_client, URL, content, name=name)
     assert response.status_code == 200 and message in response.content.decode()
 
 
 def test_files_over_the_size_limit_are_refused(admin_client, settings):
     settings.JIGUAN_IMPORT = {**settings.JIGUAN_IMPORT, "MAX_UPLOAD_MB": 0.001}
-    response = upload(admin_client, xlsx_bytes(unit_rows(10)))
+    response = upload(admin_client, URL, xlsx_bytes(unit_rows(10), HEADER))
     assert response.status_code == 200 and not new_units().exists()
     assert "文件过大" in response.content.decode()
 
 
 def test_corrupt_xlsx_is_a_clear_message(admin_client):
-    response = upload(admin_client, b"PK\x03\x04 not really a zip")
+    response = upload(admin_client, URL, b"PK\x03\x04 not really a zip")
     assert response.status_code == 200 and "文件已损坏" in response.content.decode()
 
 
@@ -337,7 +322,7 @@ def test_validation_queries_do_not_grow_with_rows(users, django_assert_max_num_q
     actor.get_scope("org.import_orgunit")  # permissions are loaded once per request
     counts = []
     for agencies in (10, 100):
-        content = io.BytesIO(xlsx_bytes(unit_rows(agencies, serial=agencies)))
+        content = io.BytesIO(xlsx_bytes(unit_rows(agencies, serial=agencies), HEADER))
         with CaptureQueriesContext(connection) as captured:
             result = UnitImporter(actor).run(content, "x.xlsx", dry_run=True)
         assert not result.has_errors and result.total_rows == agencies * 3
@@ -354,7 +339,7 @@ def test_import_queries_do_not_grow_with_rows(admin_client, django_assert_max_nu
         rows = unit_rows(agencies, serial=agencies)  # agencies, then two departments each
         inserts = insert_batches(agencies) + insert_batches(2 * agencies)
         with django_assert_max_num_queries(19 + inserts) as captured:
-            assert upload(admin_client, xlsx_bytes(rows)).status_code == 302
+            assert upload(admin_client, URL, xlsx_bytes(rows, HEADER)).status_code == 302
         sql = [q["sql"] for q in captured.captured_queries]
         assert sum(s.startswith('INSERT INTO "org_orgunit"') for s in sql) == inserts
         other.append(len(sql) - inserts)
@@ -366,7 +351,7 @@ def test_import_queries_do_not_grow_with_rows(admin_client, django_assert_max_nu
 def test_a_column_with_data_under_a_blank_header_refuses_the_file(admin_client):
     """Issue 16, item 10: a blank header cell over 统一社会信用代码's column loses no code."""
     header = [h if h != "统一社会信用代码" else "" for h in HEADER]
-    response = upload(admin_client, xlsx_bytes(unit_rows(2), header))
+    response = upload(admin_client, URL, xlsx_bytes(unit_rows(2), header))
     assert response.status_code == 200 and not new_units().exists()
     assert response.context["result"].file_errors[0] == (
         f"第 F 列有数据但没有列标题（第 2 行为“{code(1)}”）：请填写列标题，或删除该列。")
