@@ -3,7 +3,8 @@
 A model declares it once, ``history.register(Model)`` (in ``AppConfig.ready()`` or through a
 ``Register`` declaration); services then write entries with ``history.add(obj, kind, summary, ...)``
 in their own transaction, and pages show ``history.timeline(obj)`` with the partial
-``core/_timeline.html`` (``history.context(obj)`` gives its variables).
+``core/_timeline.html`` (``history.context(obj)`` gives its variables). ``history.add_many`` writes
+the same entry on many objects at once (the import framework's 登记 entries).
 
 Entries go to a *store*. The default keeps ``core.HistoryEntry`` rows (content type, object id; one
 index on (content_type, object_id, id)). A module with a large volume keeps its own table and
@@ -32,6 +33,13 @@ class Store:
     def add(self, obj, *, kind: str, summary: str, occurred_on: date, data: dict, document: str, actor):
         raise NotImplementedError
 
+    def add_many(self, objects, *, kind: str, summary: str, occurred_on: date, data: dict, document: str, actor):
+        """One entry on each object (an import's 登记). Default: ``add`` per object; a store that can
+        should insert them at once."""
+        for obj in objects:
+            self.add(obj, kind=kind, summary=summary, occurred_on=occurred_on, data=data, document=document,
+                     actor=actor)
+
     def entries(self, obj) -> models.QuerySet:
         """The object's entries, oldest first."""
         raise NotImplementedError
@@ -50,6 +58,18 @@ class EntryStore(Store):
         return HistoryEntry.objects.create(
             content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk, kind=kind,
             summary=summary, occurred_on=occurred_on, data=data, document=document, actor=actor)
+
+    def add_many(self, objects, *, kind, summary, occurred_on, data, document, actor, batch_size: int = 1000):
+        from .models import HistoryEntry
+
+        objects = list(objects)
+        if not objects:
+            return
+        content_type = ContentType.objects.get_for_model(type(objects[0]))
+        HistoryEntry.objects.bulk_create(
+            [HistoryEntry(content_type=content_type, object_id=obj.pk, kind=kind, summary=summary,
+                          occurred_on=occurred_on, data=data, document=document, actor=actor) for obj in objects],
+            batch_size=batch_size)
 
     def entries(self, obj):
         from .models import HistoryEntry
@@ -135,6 +155,25 @@ def add(obj, kind: str, summary: str, *, on: date | None = None, data: dict | No
         actor = user if getattr(user, "pk", None) else None
     return declaration(obj).store.add(
         obj, kind=kind, summary=summary[:300], occurred_on=on or timezone.localdate(), data=jsonable(data or {}),
+        document=(document or "")[:80], actor=actor)
+
+
+def add_many(objects, kind: str, summary: str, *, on: date | None = None, data: dict | None = None,
+             document: str = "", actor=None) -> None:
+    """The same entry on each of ``objects`` (saved, of one model), written at once where the store
+    can (the default store: one bulk insert per thousand): an import's 登记 entries."""
+    from jiguan.audit.services import jsonable
+
+    from .context import current
+
+    objects = list(objects)
+    if not objects:
+        return
+    if actor is None:
+        user = current().user
+        actor = user if getattr(user, "pk", None) else None
+    declaration(objects[0]).store.add_many(
+        objects, kind=kind, summary=summary[:300], occurred_on=on or timezone.localdate(), data=jsonable(data or {}),
         document=(document or "")[:80], actor=actor)
 
 

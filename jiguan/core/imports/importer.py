@@ -15,7 +15,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -536,13 +542,33 @@ class Importer:
         return cached
 
     def commit(self, rows: RowStore) -> int:
-        """Write the valid rows (runs inside the import's transaction). Default: bulk_create in chunks."""
+        """Write the valid rows (runs inside the import's transaction). Default: bulk_create in chunks,
+        then ``after_create`` for each chunk."""
         created = 0
         for chunk in rows.chunks(self.chunk_size):
-            self.model.objects.bulk_create([self.build_instance(r) for r in chunk], batch_size=self.chunk_size)
+            instances = self.model.objects.bulk_create([self.build_instance(r) for r in chunk],
+                                                       batch_size=self.chunk_size)
+            self.after_create(instances)
             created += len(chunk)
             self._report(created, len(rows))
         return created
+
+    def history_summary(self) -> str:
+        return _("批量导入，文件：%(file)s") % {"file": self.result.filename or self.get_label()}
+
+    def after_create(self, instances: list) -> None:
+        """After a chunk's bulk insert (same transaction): when the model keeps a history
+        (``core.history``), one 登记 entry on each new object, written at once. An importer whose
+        ``commit`` writes its own entries (assets' 导入 events) does not call this."""
+        from jiguan.core import history
+
+        if not instances or not history.is_registered(self.model):
+            return
+        if any(obj.pk is None for obj in instances):
+            raise ImproperlyConfigured(
+                f"{self.model._meta.label}: the database returned no ids from the bulk insert, so the "
+                "imported rows' history cannot be written; override after_create or commit")
+        history.add_many(instances, "create", self.history_summary(), actor=self.actor)
 
     def audit_message(self, result: ImportResult) -> str:
         return _("导入%(label)s %(n)d 条，文件：%(file)s") % {

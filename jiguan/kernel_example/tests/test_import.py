@@ -31,6 +31,31 @@ def test_valid_rows_are_imported_with_one_audit_record(keys, keepers, tree):
     assert [(e.action, e.object_type, e.actor) for e in events] == [(Action.IMPORT, "kernel_example.key", keepers["a"])]
 
 
+def test_each_imported_key_shows_its_registration_on_its_timeline(keys, keepers, client_for):
+    from jiguan.core import history
+
+    result = run(keepers["a"], [["甲市机关事务管理局", "A-101", "3 楼 301 室", "房门", 2, "", "", "在库", ""]])
+    assert result.committed, result.errors
+    key = Key.objects.get(code="A-101")
+    assert [(e.kind, e.summary, e.actor) for e in history.entries(key)] == [
+        ("create", "批量导入，文件：keys.xlsx", keepers["a"])]
+    page = client_for(keepers["a"]).get(key.get_absolute_url()).content.decode()
+    assert "批量导入，文件：keys.xlsx" in page and "登记" in page
+
+
+def test_the_history_of_an_import_costs_the_same_queries_for_few_and_many_rows(keys, keepers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(first, count):
+        rows = [["甲市机关事务管理局", f"Q-{first + n}", "位置", "房门", 1, "", "", "在库", ""] for n in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            assert run(keepers["a"], rows).created == count
+        return len(captured)
+
+    assert queries(1000, 3) == queries(2000, 60)
+
+
 def test_every_bad_row_is_listed_and_nothing_is_imported(keys, keepers, tree):
     result = run(keepers["a"], [
         ["乙市机关事务管理局", "B-101", "乙市", "房门", 1, "", "", "在库", ""],     # out of scope
