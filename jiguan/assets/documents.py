@@ -1,8 +1,9 @@
 """The asset documents as approvable documents of the kernel (``jiguan.workflow.documents``):
 transfer (调拨单, DB-), disposal (处置单, CZ-), value change (价值调整单, TZ-) and configuration
 request (配置申请, PZ-). Declared in ``AssetsConfig.ready()`` (``register()``); the declarations give
-each its numbering, detail page base, card picker, printable 审批表 (``<list>/<pk>/form.pdf``) and
-the policies the kernel's pages ask."""
+each its numbering, list, create and detail page bases (titles, breadcrumbs, the relations read
+with each document: ``related``), card picker, printable 审批表 (``<list>/<pk>/form.pdf``) and the
+policies the kernel's pages ask."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def configuration_class(request) -> str:
 TRANSFER = documents.DocumentType(
     model="assets.Transfer", prefix="DB", business_type="assets.transfer", title=_("资产调拨"),
     list_url_name="assets:transfer_list", detail_url_name="assets:transfer_detail",
+    related=("from_unit", "to_unit", "requested_by"),
     lines="items", line_object="asset", object_model="assets.Asset", line_order="asset__code",
     fields=("from_unit", "to_unit", "reason", "total_value", "asset_count"),
     line_fields=CARD_LINES,
@@ -67,6 +69,7 @@ TRANSFER = documents.DocumentType(
 DISPOSAL = documents.DocumentType(
     model="assets.Disposal", prefix="CZ", business_type="assets.disposal", title=_("资产处置"),
     list_url_name="assets:disposal_list", detail_url_name="assets:disposal_detail",
+    related=("unit", "requested_by"),
     lines="items", line_object="asset", object_model="assets.Asset", line_order="asset__code",
     fields=("unit", (_("处置方式"), disposal_method), (_("报废报损原因"), disposal_reason), "reason",
             "total_value", "valuation", "reply_no", "income", "asset_count"),
@@ -78,6 +81,7 @@ DISPOSAL = documents.DocumentType(
 VALUE_CHANGE = documents.DocumentType(
     model="assets.ValueChange", prefix="TZ", business_type="assets.value_change", title=_("资产价值调整"),
     list_url_name="assets:value_change_list", detail_url_name="assets:value_change_detail",
+    list_title=_("价值调整"), related=("asset", "unit", "requested_by"),
     line_object="asset", object_model="assets.Asset",  # over one card, its own FK: no line rows
     fields=((_("资产"), value_change_asset), "unit", (_("调整金额（元）"), value_change_delta), "value_before",
             "value_after", "effective_on", "applied_on", "reason", "note"),
@@ -87,6 +91,7 @@ VALUE_CHANGE = documents.DocumentType(
 CONFIGURATION = documents.DocumentType(
     model="assets.ConfigurationRequest", prefix="PZ", business_type="assets.purchase", title=_("配置申请"),
     list_url_name="assets:configuration_list", detail_url_name="assets:configuration_detail",
+    related=("unit", "requested_by"),
     pdf_url_name="assets:configuration_pdf",
     fields=("unit", "item_name", (_("资产分类"), configuration_class), "quantity", "unit_price", "total_amount",
             "reason", "over_standard", "idle_offered"),

@@ -1,5 +1,8 @@
 """Document pages: transfers (调拨), disposals (处置), value changes (价值调整) and configuration
-requests (配置申请), with the card picker and the shared document detail view."""
+requests (配置申请), on the document kernel's list, create, detail and 审批表 views
+(``workflow.documents.views``), which take titles, breadcrumbs and the relations read with each
+document from the declarations (``assets/documents.py``). Here: what differs per document, and
+the card picker."""
 
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiguan.core.views import ObjectFormView, ObjectListView
+from jiguan.core.views import ObjectFormView
+from jiguan.workflow.documents.views import DocumentCreateView, DocumentListView, LinePickerMixin
 from jiguan.workflow.documents.views import DocumentDetailView as KernelDocumentDetailView
 from jiguan.workflow.documents.views import DocumentPdfView as KernelDocumentPdfView
-from jiguan.workflow.documents.views import LinePickerMixin
 
 from .. import filters, forms, policies, services, tables
 from ..models import (
@@ -27,15 +30,7 @@ from ..models import (
     ValueChange,
 )
 from ..tables import yuan
-from .common import (
-    CONFIGURATIONS,
-    DISPOSALS,
-    TRANSFERS,
-    VALUE_CHANGES,
-    is_htmx,
-    standard_name,
-    with_value_text,
-)
+from .common import DISPOSALS, is_htmx, standard_name, with_value_text
 
 # ---------------------------------------------------------------------------------------------
 # Documents: transfer and disposal (cards picked on the page)
@@ -47,6 +42,7 @@ class CardPickerMixin(LinePickerMixin):
     ``?assets=1,2,3`` and a search that adds cards of the chosen unit (htmx partial, or a plain GET
     without JavaScript). A card any open document holds is not offered (``busy = "exclude"``)."""
 
+    template_name = "assets/document_form.html"
     lines_field = "assets"
     unit_field = "from_unit"
     object_unit_field = "owner_unit"
@@ -55,7 +51,7 @@ class CardPickerMixin(LinePickerMixin):
     candidates_template = "assets/_card_candidates.html"
 
     def objects_queryset(self):
-        return forms.movable_cards(self.request.user, self.objects_permission).select_related("owner_unit")
+        return forms.movable_cards(self.request.user, self.get_objects_permission()).select_related("owner_unit")
 
     def candidate_queryset(self):
         return self.objects_queryset().filter(status__in=self.candidate_statuses)
@@ -76,32 +72,19 @@ class CardPickerMixin(LinePickerMixin):
         return context
 
 
-class TransferListView(ObjectListView):
+class TransferListView(DocumentListView):
     model = Transfer
-    title = TRANSFERS
     table = tables.TransferTable()
     filterset_class = filters.TransferFilter
     create_url_name = "assets:transfer_create"
-    export_name = TRANSFERS
-    breadcrumbs = [(TRANSFERS, None)]
-
-    def optimize(self, queryset):
-        return queryset.select_related("from_unit", "to_unit", "requested_by").order_by("-id")
 
 
-class TransferCreateView(CardPickerMixin, ObjectFormView):
+class TransferCreateView(CardPickerMixin, DocumentCreateView):
     model = Transfer
-    action = "add"
     form_class = forms.TransferForm
-    template_name = "assets/document_form.html"
-    unit_field = "from_unit"
-    objects_permission = "assets.add_transfer"
+    create_title = gettext_lazy("申请调拨")
     candidate_statuses = (AssetStatus.IDLE, AssetStatus.IN_USE)
     success_message = gettext_lazy("调拨申请已提交审批。")
-    breadcrumbs = [(TRANSFERS, "assets:transfer_list"), (gettext_lazy("申请调拨"), None)]
-
-    def get_title(self):
-        return _("申请调拨")
 
     def perform(self, form):
         data = form.cleaned_data
@@ -123,17 +106,11 @@ class TransferPdfView(KernelDocumentPdfView):
 
     model = Transfer
 
-    def optimize(self, queryset):
-        return queryset.select_related("from_unit", "to_unit", "requested_by")
-
 
 class DisposalPdfView(KernelDocumentPdfView):
     """资产处置审批表 (PDF)."""
 
     model = Disposal
-
-    def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by")
 
 
 class ValueChangePdfView(KernelDocumentPdfView):
@@ -141,26 +118,16 @@ class ValueChangePdfView(KernelDocumentPdfView):
 
     model = ValueChange
 
-    def optimize(self, queryset):
-        return queryset.select_related("asset", "unit", "requested_by")
-
 
 class ConfigurationPdfView(KernelDocumentPdfView):
     """配置申请审批表 (PDF)."""
 
     model = ConfigurationRequest
 
-    def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by")
-
 
 class TransferDetailView(DocumentDetailView):
     model = Transfer
     template_name = "assets/transfer_detail.html"
-    list_title, list_url_name = TRANSFERS, "assets:transfer_list"
-
-    def optimize(self, queryset):
-        return queryset.select_related("from_unit", "to_unit", "requested_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -177,34 +144,22 @@ def disposal_names() -> tuple[dict, dict]:
     return forms.standard_names("disposal_method", on), forms.standard_names("scrapping_reason", on)
 
 
-class DisposalListView(ObjectListView):
+class DisposalListView(DocumentListView):
     model = Disposal
-    title = DISPOSALS
     filterset_class = filters.DisposalFilter
     create_url_name = "assets:disposal_create"
-    export_name = DISPOSALS
-    breadcrumbs = [(DISPOSALS, None)]
 
     def get(self, request, *args, **kwargs):
         self.table = tables.DisposalTable(disposal_names()[0])
         return super().get(request, *args, **kwargs)
 
-    def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by").order_by("-id")
 
-
-class DisposalCreateView(CardPickerMixin, ObjectFormView):
+class DisposalCreateView(CardPickerMixin, DocumentCreateView):
     model = Disposal
-    action = "add"
     form_class = forms.DisposalForm
-    template_name = "assets/document_form.html"
+    create_title = gettext_lazy("申请处置")
     unit_field = "unit"
-    objects_permission = "assets.add_disposal"
     success_message = gettext_lazy("处置申请已提交审批。")
-    breadcrumbs = [(DISPOSALS, "assets:disposal_list"), (gettext_lazy("申请处置"), None)]
-
-    def get_title(self):
-        return _("申请处置")
 
     def perform(self, form):
         data = form.cleaned_data
@@ -216,10 +171,6 @@ class DisposalCreateView(CardPickerMixin, ObjectFormView):
 class DisposalDetailView(DocumentDetailView):
     model = Disposal
     template_name = "assets/disposal_detail.html"
-    list_title, list_url_name = DISPOSALS, "assets:disposal_list"
-
-    def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -238,25 +189,15 @@ class DisposalDetailView(DocumentDetailView):
         return context
 
 
-class ValueChangeListView(ObjectListView):
+class ValueChangeListView(DocumentListView):
     model = ValueChange
-    title = VALUE_CHANGES
     table = tables.ValueChangeTable()
     filterset_class = filters.ValueChangeFilter
-    export_name = VALUE_CHANGES
-    breadcrumbs = [(VALUE_CHANGES, None)]
-
-    def optimize(self, queryset):
-        return queryset.select_related("asset", "unit", "requested_by").order_by("-id")
 
 
 class ValueChangeDetailView(DocumentDetailView):
     model = ValueChange
     template_name = "assets/value_change_detail.html"
-    list_title, list_url_name = VALUE_CHANGES, "assets:value_change_list"
-
-    def optimize(self, queryset):
-        return queryset.select_related("asset", "unit", "requested_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -302,32 +243,22 @@ class DisposalResultView(ObjectFormView):
 # ---------------------------------------------------------------------------------------------
 
 
-class ConfigurationListView(ObjectListView):
+class ConfigurationListView(DocumentListView):
     model = ConfigurationRequest
-    title = CONFIGURATIONS
     table = tables.ConfigurationTable()
     filterset_class = filters.ConfigurationFilter
     create_url_name = "assets:configuration_create"
-    export_name = CONFIGURATIONS
-    breadcrumbs = [(CONFIGURATIONS, None)]
-
-    def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by").order_by("-id")
 
 
-class ConfigurationCreateView(ObjectFormView):
+class ConfigurationCreateView(DocumentCreateView):
     """配置申请: the page checks the configuration standard and looks for idle cards of the class
     while the user fills the form (htmx), or on 核对 without JavaScript; 提交 submits."""
 
     model = ConfigurationRequest
-    action = "add"
     form_class = forms.ConfigurationForm
     template_name = "assets/configuration_form.html"
+    create_title = gettext_lazy("申请配置")
     success_message = gettext_lazy("配置申请已提交审批。")
-    breadcrumbs = [(CONFIGURATIONS, "assets:configuration_list"), (gettext_lazy("申请配置"), None)]
-
-    def get_title(self):
-        return _("申请配置")
 
     def get(self, request, *args, **kwargs):
         if is_htmx(request) and "check" in request.GET:
@@ -383,11 +314,9 @@ def confidence_label(code) -> str:
 class ConfigurationDetailView(DocumentDetailView):
     model = ConfigurationRequest
     template_name = "assets/configuration_detail.html"
-    list_title, list_url_name = CONFIGURATIONS, "assets:configuration_list"
 
     def optimize(self, queryset):
-        return queryset.select_related("unit", "requested_by").prefetch_related(
-            services.idle_prefetch(self.request.user))
+        return super().optimize(queryset).prefetch_related(services.idle_prefetch(self.request.user))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

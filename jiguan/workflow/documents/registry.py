@@ -6,6 +6,7 @@ documents in ``AppConfig.ready()``::
     documents.register(documents.DocumentType(
         model="assets.Transfer", prefix="DB", business_type="assets.transfer", title=_("资产调拨"),
         list_url_name="assets:transfer_list", detail_url_name="assets:transfer_detail",
+        related=("from_unit", "to_unit", "requested_by"),
         lines="items", line_object="asset", object_model="assets.Asset",
         fields=["from_unit", "to_unit", "reason", ("原值合计（元）", lambda d: ...)],
         line_fields=[("资产编码", "asset.code"), ("资产名称", "asset.name")],
@@ -13,8 +14,9 @@ documents in ``AppConfig.ready()``::
                   "view": "jiguan.assets.policies.transfer_view"},
     ))
 
-The kernel reads the declaration for numbering (``prefix``), the detail page, the line picker,
-the printable 审批表 and its URL, locks over the line objects and the policies per operation.
+The kernel reads the declaration for numbering (``prefix``), the list, create and detail pages
+(``documents.views``), the line picker, the printable 审批表 and its URL, locks over the line
+objects and the policies per operation.
 docs/development/workflow.md, "Approvable documents".
 """
 
@@ -43,6 +45,10 @@ class DocumentType:
     list_url_name: str
     detail_url_name: str
     pdf_url_name: str = ""          # the 审批表 PDF; default "<app>:<model>_pdf" (model in snake case)
+    list_title: str = ""            # what its list page is called (title, breadcrumbs, export); default title
+    # The relations its pages read with each document (select_related on its list, detail page and
+    # 审批表): ("from_unit", "to_unit", "requested_by"). Empty: each view's own default.
+    related: tuple = ()
     # Documents over objects (cards, keys, rooms …): ``lines`` is the related name of the line rows
     # on the document ("items") and ``line_object`` the FK on a line to its object ("asset"). A
     # document over one object has no line rows: lines="" and line_object names the FK on the
@@ -65,6 +71,7 @@ class DocumentType:
         # Frozen, but lists are handy to write: keep tuples (hashable, never changed by a caller).
         object.__setattr__(self, "fields", tuple(self.fields))
         object.__setattr__(self, "line_fields", tuple(self.line_fields))
+        object.__setattr__(self, "related", tuple(self.related))
 
     # Models ---------------------------------------------------------------------------------
 

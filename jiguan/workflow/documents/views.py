@@ -1,13 +1,32 @@
-"""The pages every approvable document gets: its detail page (``DocumentDetailView``), the object
-picker of its create page (``LinePickerMixin``) and its printable 审批表 (``DocumentPdfView``).
+"""The pages every approvable document gets: its list (``DocumentListView``), its create page
+(``DocumentCreateView``, with the object picker ``LinePickerMixin`` for a document over objects),
+its detail page (``DocumentDetailView``) and its printable 审批表 (``DocumentPdfView``).
 
-A module subclasses them with ``model`` (and a template when its page shows more), nothing else:
+They read the document's declaration (``DocumentType``): its list's title and URL name for titles
+and breadcrumbs, ``related`` for the relations read with each document. A module subclasses them
+with ``model`` and only what differs (a template, a table, the service its create page calls):
 
-    class TransferDetailView(DocumentDetailView):
+    class TransferListView(DocumentListView):
         model = Transfer
-        template_name = "assets/transfer_detail.html"
+        table = tables.TransferTable()
+        filterset_class = filters.TransferFilter
+        create_url_name = "assets:transfer_create"
 
-    path("transfers/<int:pk>/form.pdf", DocumentPdfView.as_view(model=Transfer), name="transfer_pdf")
+    class TransferCreateView(CardPickerMixin, DocumentCreateView):  # CardPickerMixin: a LinePickerMixin
+        model = Transfer
+        form_class = forms.TransferForm
+        create_title = gettext_lazy("申请调拨")
+        candidate_statuses = (AssetStatus.IDLE, AssetStatus.IN_USE)
+        success_message = gettext_lazy("调拨申请已提交审批。")
+
+        def perform(self, form):
+            data = form.cleaned_data
+            return services.transfer_create(from_unit=data["from_unit"], to_unit=data["to_unit"],
+                                            asset_ids=[a.pk for a in data["assets"]], reason=data["reason"],
+                                            actor=self.request.user)
+
+    class TransferPdfView(DocumentPdfView):
+        model = Transfer
 """
 
 from __future__ import annotations
@@ -21,7 +40,7 @@ from django.views import View
 
 from jiguan.core import locks
 from jiguan.core.validators import parse_id, parse_ids
-from jiguan.core.views import ObjectDetailView, ScopedViewMixin
+from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
 from . import values
 from .badges import document_badge
@@ -54,9 +73,19 @@ class DocumentMixin:
     """The declaration of the view's document model (``document_type``, or found by ``model``)."""
 
     document_type = None
+    list_title = ""  # default: the declaration's list_title, else its title
 
     def get_document_type(self):
         return self.document_type or type_of(self.model)
+
+    def get_list_title(self):
+        dtype = self.get_document_type()
+        return self.list_title or dtype.list_title or dtype.title
+
+    def with_related(self, queryset, default: tuple[str, ...] = ()):
+        """``queryset`` with the declaration's ``related`` (``default`` when it declares none)."""
+        related = self.get_document_type().related or default
+        return queryset.select_related(*related) if related else queryset
 
     def check_policy(self, operation: str, document) -> None:
         """Ask the type's policy of ``operation`` for the requesting user (PermissionDenied: 403)."""
@@ -69,7 +98,6 @@ class DocumentDetailView(DocumentMixin, ObjectDetailView):
     whoever may decide) and the 打印审批表 link. The type's ``view`` policy is asked."""
 
     template_name = "workflow/document_detail.html"
-    list_title = ""
     list_url_name = ""
     # The declared fields and lines (``fields``, ``line_header``, ``lines``) for the generic
     # template; a module whose own template shows them its way sets False (no queries for them).
@@ -80,10 +108,13 @@ class DocumentDetailView(DocumentMixin, ObjectDetailView):
         self.check_policy("view", document)
         return document
 
+    def optimize(self, queryset):
+        return self.with_related(queryset)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         document, dtype = self.object, self.get_document_type()
-        list_title = self.list_title or dtype.title
+        list_title = self.get_list_title()
         context.update(approval_context(document, self.request.user))
         context.update({
             "document_type": dtype,
@@ -117,7 +148,47 @@ class DocumentPdfView(DocumentMixin, ScopedViewMixin, View):
         return pdf_response(approval_form_pdf(document), f"{title}-{document.number}.pdf")
 
     def optimize(self, queryset):
-        return queryset.select_related("requested_by")
+        return self.with_related(queryset, default=("requested_by",))
+
+
+class DocumentListView(DocumentMixin, ObjectListView):
+    """A document's list: titled, exported and breadcrumbed as the declaration's list, newest first,
+    each row read with the declaration's ``related``. Set ``model``, ``table``, ``filterset_class``
+    and ``create_url_name`` (when it has a create page)."""
+
+    list_order: tuple[str, ...] = ("-id",)
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        list_title = self.get_list_title()
+        self.title = self.title or list_title
+        self.export_name = self.export_name or list_title
+
+    def get_breadcrumbs(self):
+        return list(self.breadcrumbs) or [(self.title, None)]
+
+    def optimize(self, queryset):
+        return self.with_related(queryset).order_by(*self.list_order)
+
+
+class DocumentCreateView(DocumentMixin, ObjectFormView):
+    """A document's create page: titled ``create_title``, with breadcrumbs back to its list. Set
+    ``model``, ``form_class``, ``create_title``, ``success_message`` and ``perform(form)`` (the
+    module's service, which asks the type's "create" policy); add ``LinePickerMixin`` first for a
+    document over objects."""
+
+    action = "add"
+    template_name = "workflow/document_form.html"
+    create_title = ""
+
+    def get_title(self):
+        return str(self.create_title) if self.create_title else super().get_title()
+
+    def get_breadcrumbs(self):
+        if self.breadcrumbs:
+            return list(self.breadcrumbs)
+        dtype = self.get_document_type()
+        return [(self.get_list_title(), dtype.list_url_name), (self.get_title(), None)]
 
 
 def is_htmx(request) -> bool:
@@ -151,11 +222,12 @@ class LinePickerMixin(DocumentMixin):
     def object_model(self):
         return self.get_document_type().object_model_class()
 
+    def get_objects_permission(self) -> str:
+        return self.objects_permission or f"{self.model._meta.app_label}.add_{self.model._meta.model_name}"
+
     def objects_queryset(self):
         """The objects the user may put on the document (preselected ones are read from these)."""
-        model = self.object_model()
-        permission = self.objects_permission or f"{self.model._meta.app_label}.add_{self.model._meta.model_name}"
-        return model.objects.in_scope(self.request.user.get_scope(permission))
+        return self.object_model().objects.in_scope(self.request.user.get_scope(self.get_objects_permission()))
 
     def candidate_queryset(self):
         """The objects the search offers (before the unit, busy and search filters)."""
@@ -249,4 +321,5 @@ class LinePickerMixin(DocumentMixin):
         return context
 
 
-__all__ = ["DocumentDetailView", "DocumentMixin", "DocumentPdfView", "LinePickerMixin", "approval_context", "pdf_url"]
+__all__ = ["DocumentCreateView", "DocumentDetailView", "DocumentListView", "DocumentMixin", "DocumentPdfView",
+           "LinePickerMixin", "approval_context", "pdf_url"]
