@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from jiguan.assets.models import Asset
-from jiguan.assets.tests.test_import import COLUMN, XLSX, card_rows, xlsx_bytes
+from jiguan.assets.tests.test_import import COLUMN, HEADER, card_rows
 from jiguan.core.imports import ImportJob, importer_for
+from jiguan.core.testing.imports import XLSX, xlsx_bytes
 
 URL = "/api/v1/assets/import/"
 
@@ -48,7 +49,7 @@ def test_a_bad_row_imports_nothing_and_is_listed_with_its_column(users, api_clie
     client = api_client_for(users["a_assets"])
     rows = with_bad_value(card_rows(20), 11, "原值（元）", "abc")  # the 12th card: row 13 of the file
 
-    response = upload(client, xlsx_bytes(rows))
+    response = upload(client, xlsx_bytes(rows, HEADER))
 
     assert response.status_code == 400, response.json()
     error = response.json()["error"]
@@ -65,7 +66,7 @@ def test_a_bad_row_imports_nothing_and_is_listed_with_its_column(users, api_clie
 def test_every_bad_row_is_listed(users, api_client_for):
     rows = with_bad_value(card_rows(20), 3, "取得日期", "2024-02-30")
     rows = with_bad_value(rows, 16, "资产名称", "")
-    response = upload(api_client_for(users["a_assets"]), xlsx_bytes(rows))
+    response = upload(api_client_for(users["a_assets"]), xlsx_bytes(rows, HEADER))
     assert response.status_code == 400
     assert [(e["row"], e["column"]) for e in response.json()["error"]["rows"]] == [(5, "取得日期"), (18, "资产名称")]
     assert not Asset.objects.exists()
@@ -73,9 +74,9 @@ def test_every_bad_row_is_listed(users, api_client_for):
 
 def test_the_corrected_file_imports_twenty_cards(tree, users, api_client_for):
     client = api_client_for(users["a_assets"])
-    assert upload(client, xlsx_bytes(with_bad_value(card_rows(20), 11, "原值（元）", "abc"))).status_code == 400
+    assert upload(client, xlsx_bytes(with_bad_value(card_rows(20), 11, "原值（元）", "abc"), HEADER)).status_code == 400
 
-    response = upload(client, xlsx_bytes(card_rows(20)))
+    response = upload(client, xlsx_bytes(card_rows(20), HEADER))
 
     assert response.status_code == 201, response.json()
     cards = Asset.objects.filter(owner_unit=tree.city_a_agency).order_by("code")
@@ -85,7 +86,7 @@ def test_the_corrected_file_imports_twenty_cards(tree, users, api_client_for):
 
 
 def test_import_needs_the_import_permission(users, api_client_for):
-    response = upload(api_client_for(users["staff"]), xlsx_bytes(card_rows(20)))
+    response = upload(api_client_for(users["staff"]), xlsx_bytes(card_rows(20), HEADER))
     assert response.status_code == 403
     assert response.json()["error"] == {"code": "permission_denied", "message": "您没有导入资产卡片的权限。"}
     assert not Asset.objects.exists()
@@ -99,7 +100,7 @@ def test_a_file_of_another_format_is_refused(users, api_client_for):
 
 def test_a_large_file_runs_as_a_job_whose_status_shows_the_result(users, api_client_for, background):
     client = api_client_for(users["a_assets"])
-    response = upload(client, xlsx_bytes(card_rows(20)))
+    response = upload(client, xlsx_bytes(card_rows(20), HEADER))
     assert response.status_code == 202
     body = response.json()
     assert body["status_url"].endswith(f"{URL}{body['job']}/")
@@ -117,7 +118,7 @@ def test_a_large_file_runs_as_a_job_whose_status_shows_the_result(users, api_cli
 
 def test_a_job_with_a_bad_row_reports_it(users, api_client_for, background):
     client = api_client_for(users["a_assets"])
-    token = upload(client, xlsx_bytes(with_bad_value(card_rows(20), 4, "数量", "两台"))).json()["job"]
+    token = upload(client, xlsx_bytes(with_bad_value(card_rows(20), 4, "数量", "两台"), HEADER)).json()["job"]
     error = client.get(f"{URL}{token}/").json()["error"]
     assert error["code"] == "import_invalid"
     assert [(e["row"], e["column"], e["value"]) for e in error["rows"]] == [(6, "数量", "两台")]

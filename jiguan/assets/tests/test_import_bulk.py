@@ -15,8 +15,9 @@ from jiguan.assets.imports import AssetImporter
 from jiguan.assets.models import Asset, AssetEvent, EventKind
 from jiguan.core.context import acting_as
 from jiguan.core.imports import ImportColumn, Text, estimate_rows, reserve_ids
+from jiguan.core.testing.imports import csv_bytes, xlsx_bytes
 
-from .test_import import HEADER, OWNER, card_row, card_rows, csv_bytes, xlsx_bytes
+from .test_import import HEADER, OWNER, card_row, card_rows
 
 
 @pytest.fixture(autouse=True)
@@ -46,12 +47,12 @@ def test_the_same_rows_from_xlsx_and_csv_give_the_same_cards(manager):
     typed = [card_row(1, 数量=3, **{"原值（元）": 6000.5, "取得日期": date(2024, 1, 15), "合同编号": 20240001}),
              card_row(2, 资产分类代码=2010101, 折旧类别="计算机设备", **{"折旧年限（月）": 96.0}),
              card_row(3, 资产名称="办公桌", 资产分类代码="A05010000", 保修截止日期=date(2027, 6, 30))]
-    assert run(manager, xlsx_bytes(typed), "资产.xlsx").committed
+    assert run(manager, xlsx_bytes(typed, HEADER), "资产.xlsx").committed
     from_xlsx = cards_by_name()
     text = [card_row(1, 数量="3", **{"原值（元）": "6000.50", "取得日期": "2024-01-15", "合同编号": "20240001"}),
             card_row(2, 资产分类代码="2010101", 折旧类别="计算机设备", **{"折旧年限（月）": "96"}),
             card_row(3, 资产名称="办公桌", 资产分类代码="A05010000", 保修截止日期="2027-06-30")]
-    assert run(manager, csv_bytes(text, "utf-8"), "资产.csv").committed  # a second set of the same cards
+    assert run(manager, csv_bytes(text, HEADER, "utf-8"), "资产.csv").committed  # a second set of the same cards
     assert Asset.objects.count() == 6
     for name, card in from_xlsx.items():
         twins = list(Asset.objects.filter(name=name).values(*card))
@@ -88,7 +89,7 @@ def test_a_bad_cell_repeated_on_many_rows_is_reported_on_each(manager):
     for index in (0, 2, 5):
         rows[index][HEADER.index("取得日期")] = "2024-02-30"
     rows[4][HEADER.index("取得方式")] = "抢购"
-    result = run(manager, csv_bytes(rows, "utf-8"), "资产.csv")
+    result = run(manager, csv_bytes(rows, HEADER, "utf-8"), "资产.csv")
     assert [(e.row, e.column, e.value) for e in result.errors] == [
         (2, "取得日期", "2024-02-30"), (4, "取得日期", "2024-02-30"), (6, "取得方式", "抢购"),
         (7, "取得日期", "2024-02-30")]
@@ -107,7 +108,7 @@ def test_the_models_own_field_rules_still_apply_to_every_row(manager):
     long = "台式计算机" * 25  # 125 characters, the model allows 120
     rows = [card_row(1, 资产名称=long), card_row(2), card_row(3, 资产名称=long)]
     with acting_as(manager):
-        result = LongNames(manager).run(io.BytesIO(csv_bytes(rows, "utf-8")), "资产.csv")
+        result = LongNames(manager).run(io.BytesIO(csv_bytes(rows, HEADER, "utf-8")), "资产.csv")
     assert [(e.row, e.column) for e in result.errors] == [(2, "资产名称"), (4, "资产名称")]
     assert "120" in result.errors[0].message and result.errors[0].message == result.errors[1].message
     assert not Asset.objects.exists()
@@ -116,7 +117,7 @@ def test_the_models_own_field_rules_still_apply_to_every_row(manager):
 def test_each_event_belongs_to_its_card_and_ids_continue_after_the_import(manager, register, tree):
     before = register(tree.city_a_agency)
     rows = card_rows(25) + [card_row(30, 产权单位="甲县财政局")]
-    assert run(manager, csv_bytes(rows, "utf-8"), "资产.csv").committed
+    assert run(manager, csv_bytes(rows, HEADER, "utf-8"), "资产.csv").committed
     imported = Asset.objects.exclude(pk=before.pk)
     ids = list(imported.values_list("pk", flat=True))
     assert len(ids) == 26 and min(ids) > before.pk
@@ -137,7 +138,7 @@ def test_reserved_ids_are_unique_and_skipped_by_later_rows(manager, register, tr
 
 def test_writing_reports_progress_up_to_the_row_count(manager):
     calls = []
-    result = run(manager, csv_bytes(card_rows(25), "utf-8"), "资产.csv",
+    result = run(manager, csv_bytes(card_rows(25), HEADER, "utf-8"), "资产.csv",
                  progress=lambda done, total: calls.append((done, total)))
     assert result.committed and result.created == 25
     assert calls and calls[-1] == (25, 25) and all(total == 25 for _done, total in calls)
@@ -150,7 +151,7 @@ def test_the_cell_cache_stays_bounded(manager, monkeypatch):
     monkeypatch.setattr(core_importer, "CELL_CACHE_SIZE", 4)
     importer = AssetImporter(manager)
     with acting_as(manager):
-        result = importer.run(io.BytesIO(csv_bytes(card_rows(12), "utf-8")), "资产.csv")
+        result = importer.run(io.BytesIO(csv_bytes(card_rows(12), HEADER, "utf-8")), "资产.csv")
     assert result.committed and Asset.objects.count() == 12
     assert all(cache is None or len(cache) <= 4 for _key, _column, cache in importer._cells)
     assert sorted(Asset.objects.values_list("contract_no", flat=True)) == [f"HT-2024-{i:04d}" for i in range(1, 13)]
@@ -160,7 +161,7 @@ def test_the_cell_cache_stays_bounded(manager, monkeypatch):
 def test_the_row_estimate_reads_the_sheet_dimension_without_loading_the_workbook():
     """Inline or background is chosen from the sheet's declared size (a wrong one falls back on the
     file size), or from the lines of a CSV file."""
-    content = xlsx_bytes(card_rows(3000))
+    content = xlsx_bytes(card_rows(3000), HEADER)
     assert estimate_rows(io.BytesIO(content), "资产.xlsx") == 3000
     assert estimate_rows(io.BytesIO(b"PK not really a workbook" * 100), "资产.xlsx") == 12
-    assert estimate_rows(io.BytesIO(csv_bytes(card_rows(40), "utf-8")), "资产.csv") == 40
+    assert estimate_rows(io.BytesIO(csv_bytes(card_rows(40), HEADER, "utf-8")), "资产.csv") == 40
