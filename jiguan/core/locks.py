@@ -33,9 +33,10 @@ from django.utils.translation import gettext as _
 class ObjectLocked(ValidationError):
     """Some objects are held by another open document. ``conflicts``: one dict per object, with
     ``object`` (its label, e.g. the asset code), ``document`` (the holder's number) and
-    ``document_type`` (the holder's kind, e.g. 资产调拨)."""
+    ``document_type`` (the holder's kind, e.g. 资产调拨). ``field``: the form field the messages belong
+    to (the document's lines field, e.g. ``"assets"``); None makes them non-field errors."""
 
-    def __init__(self, conflicts: list[dict], field: str | None = "assets"):
+    def __init__(self, conflicts: list[dict], field: str | None = None):
         self.conflicts = conflicts
         messages = [_("%(noun)s %(object)s 已在进行中的%(kind)s %(document)s 中，请待其办结后再办理。") % {
             "noun": c["noun"], "object": c["object"], "kind": c["document_type"], "document": c["document"]}
@@ -74,7 +75,7 @@ def _conflicts(model, ids: Iterable[int], *, exclude_holder=None) -> list[dict]:
             for row in rows.order_by("object_label", "object_id")]
 
 
-def check(objects: Iterable, *, field: str | None = "assets") -> None:
+def check(objects: Iterable, *, field: str | None = None) -> None:
     """Raise ``ObjectLocked`` if any of ``objects`` (instances of one model) is held by an open
     document. A read: the guarantee is ``acquire``."""
     objects = list(objects)
@@ -85,7 +86,7 @@ def check(objects: Iterable, *, field: str | None = "assets") -> None:
         raise ObjectLocked(conflicts, field=field)
 
 
-def acquire(holder, objects: Iterable, *, field: str | None = "assets") -> None:
+def acquire(holder, objects: Iterable, *, field: str | None = None) -> None:
     """Lock ``objects`` (instances of one model) for the document ``holder``: one bulk insert in the
     caller's transaction. Raises ``ObjectLocked`` naming the open documents that hold any of them (and
     takes none). Call it inside the transaction that creates ``holder``, so a failure rolls both back."""

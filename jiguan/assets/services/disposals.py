@@ -16,6 +16,7 @@ from jiguan.org.models import OrgUnit
 from jiguan.standards.selectors import standard_values
 from jiguan.workflow import documents
 
+from .. import events as asset_events
 from .. import policies
 from ..documents import DISPOSAL as DISPOSAL_DOCUMENT
 from ..models import (
@@ -30,7 +31,7 @@ from ..models import (
     EventKind,
     period_of,
 )
-from .common import _actor, _cards_for, _decider, asset_disposed
+from .common import _actor, _cards_for, _decider
 
 # ---------------------------------------------------------------------------------------------
 # Disposal (处置)
@@ -72,7 +73,7 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
                 for c in cards])
     except IntegrityError:
         raise ValidationError({"assets": _("所选资产中有正在处置或已处置的资产，不能重复申请。")}) from None
-    documents.hold(disposal, cards)
+    documents.hold(disposal, cards, field="assets")
     changed = (Asset.objects.filter(pk__in=[c.pk for c in cards], status__in=MOVABLE_STATUSES)
                .update(status=AssetStatus.PENDING_DISPOSAL, version=F("version") + 1))
     if changed != len(cards):
@@ -92,7 +93,7 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
 
 def disposal_outcome(disposal: Disposal, outcome: str) -> None:
     """Outcome hook of ``assets.disposal``. Approved: the cards close (已处置), depreciation stops
-    from this month (当月减少当月不再计提), ``asset_disposed`` is sent after commit. Otherwise the cards
+    from this month (当月减少当月不再计提), an ``assets.asset.disposed`` event per card goes to other systems. Otherwise the cards
     return to their former status. Idempotent: a second call finds the disposal no longer pending."""
     with transaction.atomic():
         disposal = Disposal.objects.select_for_update().get(pk=disposal.pk)
@@ -125,8 +126,9 @@ def disposal_outcome(disposal: Disposal, outcome: str) -> None:
         AssetEvent.objects.bulk_create([
             AssetEvent(asset_id=i, kind=kind, occurred_on=today, actor=decider or _actor(), summary=summary,
                        document=disposal.number, data={"disposal": disposal.pk, "comment": comment}) for i in ids])
-        if outcome == "approved":
-            transaction.on_commit(lambda: asset_disposed.send(sender=Disposal, disposal=disposal, asset_ids=ids))
+        if outcome == "approved":  # 处置完成: one event per card, for other systems (the accounts side)
+            asset_events.disposed(disposal, Asset.objects.filter(pk__in=ids).select_related("owner_unit")
+                                  .order_by("pk"))
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from jiguan.audit import services as audit
 from jiguan.org.models import OrgKind, OrgUnit
 from jiguan.workflow import documents
 
+from .. import events as asset_events
 from .. import policies
 from ..documents import TRANSFER as TRANSFER_DOCUMENT
 from ..models import (
@@ -58,7 +59,7 @@ def transfer_create(*, from_unit: OrgUnit, to_unit: OrgUnit, asset_ids: Iterable
                                               for c in cards])
     except IntegrityError:
         raise ValidationError({"assets": _("所选资产中有正在调拨的资产，不能重复申请。")}) from None
-    documents.hold(transfer, cards)
+    documents.hold(transfer, cards, field="assets")
     audit.record_create(transfer)
     AssetEvent.objects.bulk_create([
         AssetEvent(asset=c, kind=EventKind.TRANSFER_REQUESTED, occurred_on=timezone.localdate(), actor=actor,
@@ -103,3 +104,5 @@ def transfer_outcome(transfer: Transfer, outcome: str) -> None:
         AssetEvent.objects.bulk_create([
             AssetEvent(asset_id=i, kind=kind, occurred_on=today, actor=decider or _actor(), summary=summary,
                        document=transfer.number, data={"transfer": transfer.pk, "comment": comment}) for i in ids])
+        if outcome == "approved":  # 调拨完成: one event per card, for other systems
+            asset_events.transferred(transfer, [i.asset for i in items])

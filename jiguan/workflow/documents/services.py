@@ -32,7 +32,7 @@ from .registry import type_of
 from .status import DocStatus, closed_status
 
 
-def hold(document, objects: Iterable, *, field: str | None = "assets") -> None:
+def hold(document, objects: Iterable, *, field: str | None = None) -> None:
     """Hold ``objects`` for ``document`` while it is open (``core.locks.acquire``; ``ObjectLocked``
     names the open documents that hold any of them)."""
     locks.acquire(document, objects, field=field)

@@ -31,6 +31,7 @@ with ``model`` and only what differs (a template, a table, the service its creat
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import render
@@ -208,11 +209,16 @@ class LinePickerMixin(DocumentMixin):
     Override ``objects_queryset`` / ``candidate_queryset`` to narrow them (e.g. by status) and
     ``search`` to search them."""
 
-    lines_field = "assets"
+    lines_field = ""  # required, e.g. "assets"
     unit_field = "unit"
     object_unit_field = "unit"
     objects_permission = ""
     candidate_limit = 20
+
+    def setup(self, request, *args, **kwargs):
+        if not self.lines_field:
+            raise ImproperlyConfigured(f"{type(self).__name__}: set lines_field (the form field of the picked ids)")
+        super().setup(request, *args, **kwargs)
     busy = "exclude"  # or "mark"
     search_fields: tuple[str, ...] = ()  # icontains lookups when search() is not overridden
     candidate_order: tuple[str, ...] = ("pk",)
