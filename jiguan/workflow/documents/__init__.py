@@ -9,7 +9,7 @@
 - ``document_badge``, ``approval_form_pdf``, and the views (``documents.views``:
   ``DocumentDetailView``, ``LinePickerMixin``, ``DocumentPdfView``).
 
-docs/development/workflow.md, "Approvable documents". Nothing here imports a domain module.
+docs/development/adding-a-domain-object.md, "4. The approvable document". Nothing here imports a domain module.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ documents in ``AppConfig.ready()``::
 The kernel reads the declaration for numbering (``prefix``), the list, create and detail pages
 (``documents.views``), the line picker, the printable 审批表 and its URL, locks over the line
 objects and the policies per operation.
-docs/development/workflow.md, "Approvable documents".
+docs/development/adding-a-domain-object.md, "4. The approvable document".
 """
 
 from __future__ import annotations
