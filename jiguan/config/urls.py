@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("jiguan.assets.api.urls")),
     path("", include("jiguan.core.attachments.api_urls")),
     path("imports/", include("jiguan.core.imports.api_urls")),
+    path("events/", include("jiguan.core.events.api_urls")),
     # The kernel's example module, installed in the test settings only (jiguan.kernel_example).
     *([path("", include("jiguan.kernel_example.api.urls"))] if apps.is_installed("jiguan.kernel_example") else []),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("assets/", include("jiguan.assets.urls")),
     path("attachments/", include("jiguan.core.attachments.urls")),
     path("imports/", include("jiguan.core.imports.urls")),
+    path("events/", include("jiguan.core.events.urls")),
     *([path("kernel-example/", include("jiguan.kernel_example.urls"))]
       if apps.is_installed("jiguan.kernel_example") else []),
     path("api/v1/", include(api_v1)),

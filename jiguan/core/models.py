@@ -7,7 +7,11 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import ScopedManager
@@ -154,3 +158,168 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_id} {self.kind} {self.summary}"
+
+
+# Events for other systems (jiguan.core.events): outbox, subscribers, deliveries -----------------------
+
+
+WEBHOOK_URL = URLValidator(schemes=["http", "https"], message=_("请输入以 http:// 或 https:// 开头的有效地址。"))
+
+
+class EventSubscriber(models.Model):
+    """Another system that takes events (事件订阅方): a webhook URL, the secret its requests are signed
+    with, the event kinds it takes. Configured by the system administrator; system-wide
+    configuration, hence no unit scope (holding the permission is enough)."""
+
+    scope_global = True
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    url = models.URLField(_("接收地址"), max_length=500, validators=[WEBHOOK_URL],
+                          help_text=_("以 http:// 或 https:// 开头的 Webhook 地址"))
+    secret = models.CharField(_("签名密钥"), max_length=128, help_text=_("至少 16 个字符，用于 HMAC-SM3 签名"))
+    kinds = models.JSONField(_("订阅的事件类型"), default=list, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("事件订阅")
+        verbose_name_plural = _("事件订阅")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("events:subscriber_edit", args=[self.pk])
+
+    def clean(self):
+        from .events import registry
+
+        errors = {}
+        if len(self.secret or "") < 16:
+            errors["secret"] = _("签名密钥至少 16 个字符。")
+        kinds = self.kinds if isinstance(self.kinds, list) else None
+        if not kinds or not all(isinstance(k, str) for k in kinds):
+            errors["kinds"] = _("请至少选择一种事件类型。")
+        else:
+            unknown = [k for k in kinds if not registry.is_declared(k)]
+            if unknown:
+                errors["kinds"] = _("未知的事件类型：%(kinds)s") % {"kinds": "、".join(unknown)}
+        if errors:
+            raise ValidationError(errors)
+
+    def takes(self, kind: str) -> bool:
+        return kind in (self.kinds or [])
+
+
+class Event(models.Model):
+    """One event for other systems (事件), written by ``events.emit`` in the business transaction
+    (the outbox): it exists exactly when the change it reports was committed. Never edited; read by
+    the system administrator through its deliveries, hence no unit scope."""
+
+    scope_global = True
+
+    uuid = models.UUIDField(_("事件编号"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("事件类型"), max_length=80)
+    content_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT,
+                                     related_name="+")
+    object_id = models.PositiveBigIntegerField(_("对象"))
+    object_repr = models.CharField(_("对象名称"), max_length=200, blank=True)
+    payload = models.JSONField(_("内容"), default=dict, encoder=DjangoJSONEncoder)
+    occurred_at = models.DateTimeField(_("发生时间"), default=timezone.now)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "id"], name="core_event_object")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_repr or self.object_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待投递")
+    DELIVERED = "delivered", _("已投递")
+    FAILED = "failed", _("已放弃")
+
+
+class EventDelivery(models.Model):
+    """One event to one subscriber (投递): created with the event, exactly one per (event, subscriber).
+    A 2xx answer marks it delivered and it is never sent again unless the administrator replays it;
+    failures are retried at ``next_attempt_at`` with exponential back-off."""
+
+    scope_global = True
+
+    event = models.ForeignKey(Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(EventSubscriber, verbose_name=_("订阅方"), on_delete=models.CASCADE,
+                                   related_name="deliveries", db_index=False)  # core_delivery_order serves it
+    # The event's object, copied so the order check (earlier undelivered of the same object) is one index range.
+    object_type = models.ForeignKey(ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT,
+                                    related_name="+", db_index=False)
+    object_id = models.PositiveBigIntegerField(_("对象"))
+    status = models.CharField(_("状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("最近响应码"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    replays = models.PositiveIntegerField(_("重新投递次数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("事件投递")
+        verbose_name_plural = _("事件投递")
+        ordering = ["-id"]
+        permissions = [("replay_eventdelivery", _("重新投递事件"))]
+        constraints = [
+            # Exactly once per subscriber: the database refuses a second delivery of the same event.
+            models.UniqueConstraint(fields=["event", "subscriber"], name="core_one_delivery_per_subscriber"),
+        ]
+        indexes = [
+            models.Index(fields=["subscriber", "object_type", "object_id", "event"],
+                         name="core_delivery_order"),
+            models.Index(fields=["status", "next_attempt_at"], name="core_delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.subscriber_id}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("events:delivery_detail", args=[self.pk])
+
+
+class DeliveryAttempt(models.Model):
+    """One POST of a delivery (投递记录): when, the answer's status code or the error, how long."""
+
+    scope_global = True
+
+    delivery = models.ForeignKey(EventDelivery, verbose_name=_("投递"), on_delete=models.CASCADE,
+                                 related_name="attempt_log")
+    attempted_at = models.DateTimeField(_("尝试时间"))
+    status_code = models.PositiveSmallIntegerField(_("响应码"), null=True, blank=True)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
+    success = models.BooleanField(_("成功"), default=False)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+        ordering = ["delivery", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"

@@ -154,6 +154,9 @@ CELERY_BEAT_SCHEDULE = {
     "workflow-sweep": {"task": "jiguan.workflow.tasks.sweep", "schedule": 300.0},
     # Depreciation runs whose worker died (no heartbeat): failed, with the reason, restartable.
     "depreciation-sweep": {"task": "jiguan.assets.jobs.depreciation_sweep", "schedule": 300.0},
+    # Events for other systems whose first attempt was lost or whose back-off is over
+    # (jiguan.core.events.services.sweep).
+    "events-sweep": {"task": "jiguan.core.events.tasks.sweep", "schedule": 60.0},
 }
 
 AUTH_USER_MODEL = "org.User"
@@ -253,7 +256,8 @@ SPECTACULAR_SETTINGS = {
                             "AssetDocumentStatusEnum": "jiguan.assets.models.DocStatus",
                             "ReportRowKindEnum": "jiguan.assets.selectors.ROW_KINDS",
                             "AttachmentKindEnum": "jiguan.core.models.AttachmentKind",
-                            "ImportJobStatusEnum": "jiguan.core.imports.jobs.STATES"},
+                            "ImportJobStatusEnum": "jiguan.core.imports.jobs.STATES",
+                            "EventDeliveryStatusEnum": "jiguan.core.models.DeliveryStatus"},
 }
 
 LOGGING = {
