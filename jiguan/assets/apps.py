@@ -99,4 +99,9 @@ class AssetsConfig(AppConfig):
 
         imports.register()
 
+        # Events for other systems (事件推送, jiguan.core.events): 登记, 调拨, 价值调整, 处置.
+        from . import events
+
+        events.declare()
+
         from . import jobs  # noqa: F401 - registers the Celery tasks (autodiscovery looks for tasks.py only)

@@ -16,6 +16,7 @@ from jiguan.audit.models import Action
 from jiguan.org.models import OrgUnit
 
 from .. import depreciation, policies
+from .. import events as asset_events
 from ..models import (
     Asset,
     AssetEvent,
@@ -86,6 +87,7 @@ def asset_register(*, owner_unit: OrgUnit, count: int = 1, on: date | None = Non
     else:
         audit.record(Action.CREATE, cards[0], object_repr=_("批量登记 %(n)s 张卡片：%(first)s 至 %(last)s") % {
             "n": count, "first": codes[0], "last": codes[-1]}, after={"codes": codes, "name": template.name})
+    asset_events.registered(cards, document=document)  # 登记: one event per card, for other systems
     return cards
 
 

@@ -13,6 +13,7 @@ from jiguan.audit import services as audit
 from jiguan.core import locks
 from jiguan.workflow import documents
 
+from .. import events as asset_events
 from .. import policies
 from ..documents import VALUE_CHANGE as VALUE_CHANGE_DOCUMENT
 from ..models import (
@@ -93,6 +94,7 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
                 summary = _("价值调整未生效（%(no)s）：%(why)s") % {"no": change.number, "why": why}
             else:
                 update.update(status=DocStatus.COMPLETED, applied_on=on, value_after=asset.original_value)
+                asset_events.value_changed(change, asset, applied_on=on)  # 价值调整生效, for other systems
                 summary = _("价值调整已生效（%(no)s）") % {"no": change.number}
         else:
             status = documents.closed_status(outcome)

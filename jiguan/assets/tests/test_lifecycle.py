@@ -10,6 +10,7 @@ from jiguan.assets import services
 from jiguan.assets.models import Asset, AssetEvent, AssetStatus, DisposalItem, DocStatus, EventKind
 from jiguan.audit.models import AuditEvent
 from jiguan.core.context import acting_as
+from jiguan.core.models import Event
 from jiguan.core.testing import make_user, run_at_once
 from jiguan.workflow import services as workflow
 from jiguan.workflow.models import ApprovalRequest
@@ -99,21 +100,17 @@ def test_a_rejected_transfer_leaves_the_card_where_it_was(card, tree, users, lea
 
 def test_disposal_closes_the_card_and_stops_depreciation(card, tree, users, leaders, asset_flows,
                                                         django_capture_on_commit_callbacks):
-    received = []
-    services.asset_disposed.connect(lambda **kw: received.append(kw["asset_ids"]), weak=False,
-                                    dispatch_uid="test-disposed")
-    try:
-        with acting_as(users["a_assets"]):
-            disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
-                                                reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
-        card.refresh_from_db()
-        assert card.status == AssetStatus.PENDING_DISPOSAL
-        decide(disposal, leaders["leader"], django_capture_on_commit_callbacks)
-    finally:
-        services.asset_disposed.disconnect(dispatch_uid="test-disposed")
+    with acting_as(users["a_assets"]):
+        disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                            reason_code="obsolete", reason="无法维修", actor=users["a_assets"])
+    card.refresh_from_db()
+    assert card.status == AssetStatus.PENDING_DISPOSAL
+    decide(disposal, leaders["leader"], django_capture_on_commit_callbacks)
     card.refresh_from_db()
     assert card.status == AssetStatus.DISPOSED and card.disposed_on is not None
-    assert received == [[card.pk]]
+    # The accounts (账务) side learns of it through the event for other systems (jiguan.core.events).
+    disposed = Event.objects.filter(kind="assets.asset.disposed")
+    assert [(e.object_id, e.payload["disposal"]) for e in disposed] == [(card.pk, disposal.number)]
     stop = card.dep_stop
     assert card.accumulated_at(stop + 12) == card.accumulated_at(stop)   # no charge after disposal
     with acting_as(users["a_assets"]), pytest.raises(ValidationError):
