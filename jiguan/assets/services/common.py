@@ -11,7 +11,6 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
-from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
@@ -39,9 +38,6 @@ PURCHASE = "assets.purchase"
 TRANSFER = "assets.transfer"
 DISPOSAL = "assets.disposal"
 VALUE_CHANGE = "assets.value_change"
-
-# Sent after commit when a disposal completes: the accounts (账务) side books the write-off.
-asset_disposed = Signal()  # kwargs: disposal, asset_ids
 
 CLASS_TABLE = "gbt14885"
 CLASS_DEPRECIATION_TABLE = "class_depreciation"
