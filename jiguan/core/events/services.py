@@ -148,11 +148,21 @@ def headers_for(delivery: EventDelivery, body: bytes, now: datetime) -> dict[str
     }
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a delivery: the 3xx is logged and the delivery retried."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     """POST ``body``; (status code, "") for any HTTP answer, (None, error) when there was none."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=_setting("JIGUAN_EVENTS_TIMEOUT_SECONDS", 10)) as response:
+        with _opener.open(request, timeout=_setting("JIGUAN_EVENTS_TIMEOUT_SECONDS", 10)) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, ""

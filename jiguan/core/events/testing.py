@@ -3,7 +3,7 @@ a real HTTP server on a free local port, in a thread, that checks every request'
 can be switched down (answers 503, or its port closed) and up again.
 
     receiver = Receiver(secret)          # listening
-    receiver.down()                      # 503;  receiver.down(closed=True): connection refused
+    receiver.down()                      # 503; down(redirect=True): 302; down(closed=True): connection refused
     receiver.up()
     receiver.received                    # the accepted requests: [{"headers", "body", "event"}], in order
 """
@@ -43,9 +43,9 @@ class Receiver:
                 timestamp = self.headers.get("X-Jiguan-Timestamp", "")
                 expected = "sm3=" + sign(receiver.secret, timestamp, body)
                 with receiver.lock:
-                    if receiver.mode == "503":
+                    if receiver.mode in ("503", "302"):
                         receiver.refused += 1
-                        status = 503
+                        status = int(receiver.mode)
                     elif not hmac.compare_digest(expected, self.headers.get("X-Jiguan-Signature", "")):
                         receiver.bad_signatures += 1
                         status = 401
@@ -54,6 +54,8 @@ class Receiver:
                                                   "event": json.loads(body)})
                         status = 200
                 self.send_response(status)
+                if status == 302:  # to itself: a delivery must not follow it (as a GET without the body)
+                    self.send_header("Location", receiver.url)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -75,11 +77,11 @@ class Receiver:
             self._server.server_close()
             self._server = None
 
-    def down(self, *, closed: bool = False) -> None:
-        """Answer 503, or (``closed``) stop listening: the port refuses connections."""
+    def down(self, *, closed: bool = False, redirect: bool = False) -> None:
+        """Answer 503, or 302 (``redirect``), or (``closed``) stop listening: the port refuses connections."""
         if closed:
             self._stop()
-        self.mode = "503"
+        self.mode = "302" if redirect else "503"
 
     def up(self) -> None:
         if self._server is None:

@@ -134,6 +134,14 @@ def test_failures_back_off_and_an_object_s_events_keep_their_order(tree, subscri
     assert len(receiver.received) == 3
 
 
+def test_a_redirect_is_not_a_delivery(tree, subscriber, receiver, django_capture_on_commit_callbacks):
+    receiver.down(redirect=True)
+    event = emit(tree.city_a, "一", django_capture_on_commit_callbacks)
+    delivery = EventDelivery.objects.get(event=event)
+    assert delivery.status == DeliveryStatus.PENDING and delivery.last_status_code == 302
+    assert receiver.refused == 1 and receiver.received == []
+
+
 def test_a_delivery_gives_up_after_the_last_attempt_and_the_replay_sends_it(tree, subscriber, receiver, settings,
                                                                             django_capture_on_commit_callbacks):
     settings.JIGUAN_EVENTS_MAX_ATTEMPTS = 2
