@@ -179,11 +179,12 @@ def earlier_undelivered(delivery: EventDelivery) -> bool:
     ).exclude(status=DeliveryStatus.DELIVERED).exists()
 
 
-def attempt(delivery_id: int, *, now: datetime | None = None) -> str:
+def attempt(delivery_id: int, *, now: datetime | None = None, unreachable: set[int] | None = None) -> str:
     """Try one delivery if it is due: "delivered", "retry" (failed, next attempt later), "failed"
-    (failed for the last time), "blocked" (an earlier event of the object waits), or "skipped"
-    (not due, delivered, its subscriber inactive, or another worker holds it). The row stays locked
-    during the POST, so a second worker skips it (``skip_locked``)."""
+    (failed for the last time), "blocked" (an earlier event of the object waits), "deferred" (its
+    subscriber did not answer earlier in this batch: ``unreachable``, which a failure without an
+    answer extends), or "skipped" (not due, delivered, its subscriber inactive, or another worker
+    holds it). The row stays locked during the POST, so a second worker skips it (``skip_locked``)."""
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -191,6 +192,8 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> str:
                     .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now).first())
         if delivery is None or not delivery.subscriber.is_active:
             return "skipped"
+        if unreachable is not None and delivery.subscriber_id in unreachable:
+            return "deferred"
         if earlier_undelivered(delivery):
             return "blocked"
         body = body_of(delivery.event)
@@ -200,6 +203,8 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> str:
         success = status_code is not None and 200 <= status_code < 300
         if status_code is not None and not success:
             error = _("接收方返回 HTTP %(code)s") % {"code": status_code}
+        if status_code is None and unreachable is not None:
+            unreachable.add(delivery.subscriber_id)  # no answer (refused, timed out): not again in this batch
         DeliveryAttempt.objects.create(delivery=delivery, attempted_at=now, status_code=status_code, error=error,
                                        duration_ms=duration, success=success)
         delivery.attempts += 1
@@ -219,12 +224,15 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> str:
 
 
 def deliver(delivery_ids: Iterable[int], *, now: datetime | None = None) -> dict[str, int]:
-    """Attempt the given deliveries in event order; returns the count of each outcome."""
+    """Attempt the given deliveries in event order; returns the count of each outcome. A subscriber
+    that does not answer at all (connection refused, timeout) is not tried again in the same batch,
+    so a receiver that is down costs one timeout per batch, not one per delivery."""
     counts: dict[str, int] = {}
+    unreachable: set[int] = set()
     ids = EventDelivery.objects.filter(pk__in=list(delivery_ids)).order_by("event_id", "pk").values_list(
         "pk", flat=True)
     for pk in list(ids):
-        outcome = attempt(pk, now=now)
+        outcome = attempt(pk, now=now, unreachable=unreachable)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 

@@ -121,15 +121,18 @@ def test_failures_back_off_and_an_object_s_events_keep_their_order(tree, subscri
     assert events.sweep(now=t0 + timedelta(seconds=31)) == {"retry": 2, "blocked": 1}
     d1.refresh_from_db()
     assert d1.attempts == 2 and d1.next_attempt_at == t0 + timedelta(seconds=31 + 60)   # doubled
-    receiver.down(closed=True)
-    assert events.sweep(now=t0 + timedelta(seconds=92)) == {"retry": 2, "blocked": 1}
+    receiver.down(closed=True)     # no answer at all: the subscriber's other deliveries wait for the next sweep
+    assert events.sweep(now=t0 + timedelta(seconds=92)) == {"retry": 1, "deferred": 2}
     d1.refresh_from_db()
     assert d1.last_status_code is None and "Connection refused" in d1.last_error
+    assert events.sweep(now=t0 + timedelta(seconds=93)) == {"retry": 1, "blocked": 1}   # d1 waits, d3 goes
     receiver.up()
     assert events.sweep(now=t0 + timedelta(hours=1)) == {"delivered": 3}
     assert [e["data"]["name"] for e in receiver.events()] == ["一", "二", "乙"]   # oldest event first
     log = [(a.status_code, bool(a.error), a.success) for a in EventDelivery.objects.get(pk=d1.pk).attempt_log.all()]
     assert log == [(503, True, False), (503, True, False), (None, True, False), (200, False, True)]
+    log3 = [a.status_code for a in EventDelivery.objects.get(pk=d3.pk).attempt_log.all()]
+    assert log3 == [503, 503, None, 200]
     assert events.sweep(now=t0 + timedelta(days=2)) == {}         # exactly once: nothing is sent again
     assert len(receiver.received) == 3
 
