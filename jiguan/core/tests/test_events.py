@@ -339,3 +339,31 @@ def test_two_sweeps_at_once_send_each_delivery_once(tree, kinds, receiver):
         if r["headers"]["X-Jiguan-Delivery-Id"] in {str(d.pk) for d in second.deliveries.all()}:
             per_object.setdefault(r["event"]["object"]["id"], []).append(r["event"]["data"]["name"])
     assert all(names == sorted(names) for names in per_object.values())   # in order per object
+
+
+def test_the_lists_and_their_exports_cost_the_same_queries_for_few_and_many_rows(
+        tree, users, subscriber, receiver, client_for, api_client_for, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page, api = client_for(users["sysadmin"]), api_client_for(users["sysadmin"])
+    urls = [(page, reverse("events:delivery_list"), {}), (page, reverse("events:delivery_list"), {"export": "xlsx"}),
+            (page, reverse("events:subscriber_list"), {}), (page, reverse("events:subscriber_list"), {"export": "xlsx"}),
+            (api, "/api/v1/events/deliveries/", {}), (api, "/api/v1/events/subscribers/", {})]
+
+    def counts():
+        found = []
+        for client, url, params in urls:
+            client.get(url, params)  # warm-up
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, params).status_code == 200
+            found.append(len(queries))
+        return found
+
+    emit(tree.city_a, "一", django_capture_on_commit_callbacks)
+    few = counts()
+    for n in range(4):
+        emit(tree.city_b, f"乙{n}", django_capture_on_commit_callbacks)
+    with acting_as(None, channel="command"):
+        events.subscriber_create(name="档案系统", url=receiver.url, secret=SECRET, kinds=[KIND, OTHER])
+    assert counts() == few
