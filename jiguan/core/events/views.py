@@ -1,6 +1,8 @@
 """The events pages (事件推送) for the system administrator: subscribers (list, create, edit) and the
 delivery log (list, detail with its attempts, 重新投递)."""
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -124,7 +126,8 @@ class DeliveryDetailView(WholeTreeViewMixin, ObjectDetailView):
         context.update({
             "kind_label": registry.label_of(delivery.event.kind),
             "attempt_log": list(delivery.attempt_log.all()),
-            "body": services.body_of(delivery.event).decode(),
+            # What was sent, indented for reading (the bytes sent are one line, keys sorted).
+            "body": json.dumps(json.loads(services.body_of(delivery.event)), ensure_ascii=False, indent=2),
             "can_replay": self.request.user.has_perm("core.replay_eventdelivery"),
             "breadcrumbs": [(_("事件订阅"), reverse("events:subscriber_list")),
                             (_("投递记录"), reverse("events:delivery_list")), (str(delivery.pk), None)],
