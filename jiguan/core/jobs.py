@@ -49,10 +49,10 @@ def job(func):
 
 
 @job
-def import_run(key: str, path: str, filename: str, token: str, *, progress) -> dict:
+def import_run(key: str, name: str, filename: str, token: str, *, progress) -> dict:
     """``core.import_run``: a background import (``jiguan.core.imports.jobs``) of the registered
-    importer ``key`` from a saved upload; the state file that the page and the API poll is kept by
+    importer ``key`` from an upload saved in the private storage as ``name``; the state file that the page and the API poll is kept by
     ``run_import_job``, and the upload is deleted at the end."""
     from .imports.jobs import run_import_job
 
-    return run_import_job(key, path, filename, token, progress=progress)
+    return run_import_job(key, name, filename, token, progress=progress)

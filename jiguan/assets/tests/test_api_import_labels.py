@@ -18,7 +18,7 @@ URL = "/api/v1/assets/import/"
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # import files go through the private storage
     return settings
 
 
@@ -129,7 +129,6 @@ def test_a_job_with_a_bad_row_reports_it(users, api_client_for, background):
 
 def test_a_running_job_shows_its_progress(users, api_client_for):
     job = ImportJob(users["a_assets"], "b" * 32)
-    job.folder.mkdir(parents=True)
     job.write(state="running", phase="commit", done=3000, total=10000, estimate=10000, filename="大批量.xlsx")
     body = api_client_for(users["a_assets"]).get(f"{URL}{'b' * 32}/").json()
     assert (body["status"], body["phase"], body["done"], body["total"], body["percent"]) == (

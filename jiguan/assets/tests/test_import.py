@@ -44,7 +44,7 @@ OWNER = "甲市机关事务管理局"
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # import files go through the private storage
     return settings
 
 
@@ -429,8 +429,8 @@ def test_a_large_file_runs_as_a_job_and_the_page_follows_it(manager_client, back
     response = upload(manager_client, URL, xlsx_bytes(card_rows(50), HEADER), name="大批量.xlsx")
     assert response.status_code == 302 and response["Location"].startswith(URL + "?job=")
     token = job_token(response)
-    # The job ran (eagerly); its state is kept in the user's private directory, the upload is gone.
-    jobs = settings.JIGUAN_IMPORT["REPORT_DIR"] / str(response.wsgi_request.user.pk) / "jobs"
+    # The job ran (eagerly); its state is kept in the user's folder of the private storage, the upload is gone.
+    jobs = settings.JIGUAN_PRIVATE_ROOT / "imports" / str(response.wsgi_request.user.pk) / "jobs"
     assert json.loads((jobs / f"{token}.json").read_text())["result"]["created"] == 50
     assert [p.name for p in jobs.iterdir()] == [f"{token}.json"]
     assert Asset.objects.count() == 50
@@ -454,7 +454,6 @@ def test_a_job_with_a_bad_row_shows_the_errors_and_the_report(manager_client, ba
 
 def test_the_progress_page_polls_while_the_job_runs(manager, manager_client, client_for, users):
     job = ImportJob(manager, "a" * 32)
-    job.folder.mkdir(parents=True)
     job.write(state="running", phase="commit", done=3000, total=10000, estimate=10000, filename="大批量.xlsx")
     page = manager_client.get(f"{URL}?job={'a' * 32}")
     assert page.status_code == 200

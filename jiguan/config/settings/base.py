@@ -213,9 +213,31 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # by the web server; downloads go through views that check the data scope.
 JIGUAN_PRIVATE_ROOT = Path(os.environ.get("JIGUAN_PRIVATE_ROOT", VAR_DIR / "private"))
 JIGUAN_MAX_ATTACHMENT_MB = env_int("JIGUAN_MAX_ATTACHMENT_MB", 20)
+# Where private files go (attachments, import uploads and error reports: jiguan.core.storage): the
+# folder JIGUAN_PRIVATE_ROOT ("local", the default) or a bucket of an S3-compatible store such as
+# MinIO ("s3"), which lets several web servers and workers run without a shared folder
+# (docs/operations.md, "Several application servers").
+JIGUAN_STORAGE = os.environ.get("JIGUAN_STORAGE", "local").strip().lower()
+if JIGUAN_STORAGE == "s3":
+    PRIVATE_STORAGE = {"BACKEND": "jiguan.core.storage.PrivateS3Storage", "OPTIONS": {
+        "bucket_name": os.environ.get("JIGUAN_S3_BUCKET", ""),
+        "endpoint_url": os.environ.get("JIGUAN_S3_ENDPOINT_URL") or None,
+        "access_key": os.environ.get("JIGUAN_S3_ACCESS_KEY") or None,
+        "secret_key": os.environ.get("JIGUAN_S3_SECRET_KEY") or None,
+        "region_name": os.environ.get("JIGUAN_S3_REGION") or None,
+        "location": os.environ.get("JIGUAN_S3_PREFIX", ""),
+        "addressing_style": os.environ.get("JIGUAN_S3_ADDRESSING_STYLE", "path"),
+    }}
+    if not PRIVATE_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("JIGUAN_STORAGE=s3 needs JIGUAN_S3_BUCKET (docs/operations.md).")
+elif JIGUAN_STORAGE == "local":
+    PRIVATE_STORAGE = {"BACKEND": "jiguan.core.storage.LocalPrivateStorage"}
+else:
+    raise ImproperlyConfigured(f"JIGUAN_STORAGE is {JIGUAN_STORAGE!r}: use local or s3.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": PRIVATE_STORAGE,
 }
 
 FILTERS_EMPTY_CHOICE_LABEL = _("全部")

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from jiguan.audit.keys import DEV_KEY
 
 from .base import *  # noqa: F403
-from .base import INSECURE_SECRET_KEY, JIGUAN_AUDIT_KEYS, SECRET_KEY, env_bool, env_int
+from .base import INSECURE_SECRET_KEY, JIGUAN_AUDIT_KEYS, PRIVATE_STORAGE, SECRET_KEY, env_bool, env_int
 
 DEBUG = env_bool("DEBUG", False)
 if DEBUG:
@@ -23,6 +23,7 @@ if DEV_KEY in JIGUAN_AUDIT_KEYS:  # published in the code: as the current key or
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "private": PRIVATE_STORAGE,
 }
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

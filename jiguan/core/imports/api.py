@@ -35,7 +35,7 @@ from .importer import RowError
 from .jobs import STATES, ImportJob, estimate_rows, progress_context, start_import_job
 from .readers import XLSX_CONTENT_TYPE, import_setting
 from .registry import ImportDeclaration, importer_for, registered
-from .views import ImportForm, error_report_path, save_error_report
+from .views import ImportForm, error_report_file, save_error_report
 
 # Serializers ---------------------------------------------------------------------------------------
 
@@ -184,11 +184,11 @@ class ImportActionsMixin:
         """The error report (.xlsx: row, column, value, reason) of a refused file: ``token`` is the job's,
         or the one in the ``report_url`` of a 400 answer. Kept for 24 hours."""
         state = self.import_state(token)
-        report = error_report_path(request.user, state.get("report", "") if state else token)
+        report = error_report_file(request.user, state.get("report", "") if state else token)
         if report is None:
             raise Http404
         label = self.import_declaration().get_label()
-        return FileResponse(report.open("rb"), as_attachment=True, content_type=XLSX_CONTENT_TYPE,
+        return FileResponse(report, as_attachment=True, content_type=XLSX_CONTENT_TYPE,
                             filename=_("%(label)s导入错误报告.xlsx") % {"label": label})
 
     def import_state(self, token) -> dict | None:

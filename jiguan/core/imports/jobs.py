@@ -1,9 +1,9 @@
 """Imports as background jobs (导入任务), for any registered importer (``registry.register_importer``).
 
 A file estimated over its declaration's ``inline_max_rows`` data rows is not imported in the request:
-``start_import_job`` saves the upload beside a small JSON state file in the user's private import
-directory (``REPORT_DIR/<user id>/jobs/<token>.<ext>`` and ``<token>.json``, never served; the web
-process and the worker share it) and starts the job ``core.import_run`` (``jiguan.core.jobs``), which
+``start_import_job`` saves the upload beside a small JSON state file in the private storage
+(``jiguan.core.storage``: ``imports/<user id>/jobs/<token>.<ext>`` and ``<token>.json``, never served;
+the web process and the worker share no folder, only the storage) and starts the job ``core.import_run`` (``jiguan.core.jobs``), which
 runs the importer as the user who uploaded the file (``run_import_job``). The page and the API read
 the state file to show the progress (``progress_context``) and, at the end, the result
 (``result_from_dict``) or the error report.
@@ -21,15 +21,15 @@ import re
 import time
 import uuid
 import zipfile
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from ..storage import private_storage
 from .importer import ImportResult, RowError
-from .readers import file_extension, import_setting
-from .views import report_dir, save_error_report
+from .readers import file_extension
+from .views import remove_old_files, report_folder, save_error_report
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 STATES = ("queued", "running", "done", "failed")
@@ -75,33 +75,25 @@ def _xlsx_declared_rows(stream) -> int:
 
 class ImportJob:
     """A background import of one user: the uploaded file and a JSON state file, side by side in the
-    user's private import directory (never served; the web process and the worker share it). A token
-    names a job of its user only: another user's token finds nothing."""
+    user's folder of the private storage (never served; the web process and the worker reach it
+    through the storage, not a shared folder). A token names a job of its user only: another user's
+    token finds nothing."""
 
     def __init__(self, user, token: str):
         if not _TOKEN.match(token or ""):
             raise Http404(_("导入任务不存在或已过期。"))
         self.user, self.token = user, token
-        self.folder = report_dir(user) / "jobs"
-        self.state_path = self.folder / f"{token}.json"
+        self.folder = f"{report_folder(user)}/jobs"
+        self.state_name = f"{self.folder}/{token}.json"
 
     @classmethod
     def create(cls, user, upload, estimate: int, key: str = "") -> ImportJob:
         """Save ``upload`` for the job of importer ``key`` (state queued); files of the user's jobs
         older than ``REPORT_HOURS`` are removed."""
         job = cls(user, uuid.uuid4().hex)
-        job.folder.mkdir(parents=True, exist_ok=True)
-        cutoff = time.time() - import_setting("REPORT_HOURS") * 3600
-        for old in job.folder.iterdir():
-            try:
-                if old.stat().st_mtime < cutoff:
-                    old.unlink()
-            except OSError:
-                pass
-        job.file_path = job.folder / f"{job.token}{file_extension(upload.name)}"
-        with open(job.file_path, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        remove_old_files(job.folder)
+        upload.seek(0)
+        job.file_name = private_storage().save(f"{job.folder}/{job.token}{file_extension(upload.name)}", upload)
         job.write(state="queued", importer=key, filename=os.path.basename(upload.name), estimate=estimate,
                   phase="", done=0, total=None)
         return job
@@ -109,7 +101,8 @@ class ImportJob:
     def read(self, key: str | None = None) -> dict | None:
         """The state, or None (no such job; with ``key``: a job of another importer)."""
         try:
-            state = json.loads(self.state_path.read_text("utf-8"))
+            with private_storage().open(self.state_name, "rb") as handle:
+                state = json.loads(handle.read().decode("utf-8"))
         except (OSError, ValueError):
             return None
         if key is not None and state.get("importer") not in (None, "", key):
@@ -118,12 +111,10 @@ class ImportJob:
 
     def write(self, **changes) -> None:
         state = {**(self.read() or {}), **changes, "updated": time.time()}
-        temporary = self.state_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
-        os.replace(temporary, self.state_path)
+        private_storage().overwrite(self.state_name, json.dumps(state, ensure_ascii=False).encode("utf-8"))
 
     def remove(self) -> None:
-        self.state_path.unlink(missing_ok=True)
+        private_storage().delete(self.state_name)
 
 
 def start_import_job(declaration, user, upload, estimate: int) -> ImportJob:
@@ -131,25 +122,27 @@ def start_import_job(declaration, user, upload, estimate: int) -> ImportJob:
     from jiguan.core.jobs import import_run
 
     job = ImportJob.create(user, upload, estimate, key=declaration.key)
-    import_run.start(declaration.key, str(job.file_path), upload.name, job.token, actor=user)
+    import_run.start(declaration.key, job.file_name, upload.name, job.token, actor=user)
     return job
 
 
-def run_import_job(key: str, path: str, filename: str, token: str, *, progress) -> dict:
-    """The body of the job ``core.import_run``: run importer ``key`` on the saved file as the acting
-    user, keeping the state file up to date, and keep the error report when the file is refused. The
-    saved file is deleted at the end, whatever happens."""
+def run_import_job(key: str, name: str, filename: str, token: str, *, progress) -> dict:
+    """The body of the job ``core.import_run``: run importer ``key`` on the saved file (``name`` in the
+    private storage, opened through it: the worker needs no folder shared with the web process) as the
+    acting user, keeping the state file up to date, and keep the error report when the file is
+    refused. The saved file is deleted at the end, whatever happens."""
     from jiguan.core.context import current
 
     from .registry import importer_for
 
     user = current().user
     job = ImportJob(user, token)
+    storage = private_storage()
     last = [0.0]
     try:
         importer = importer_for(key).importer(user)
     except LookupError:
-        Path(path).unlink(missing_ok=True)
+        storage.delete(name)
         job.write(state="failed", error=_("导入过程中出现系统错误，未导入任何数据。请稍后重试或联系系统管理员。"))
         raise
 
@@ -163,7 +156,7 @@ def run_import_job(key: str, path: str, filename: str, token: str, *, progress) 
     importer.progress = report
     job.write(state="running", phase="validate")
     try:
-        with open(path, "rb") as fileobj:
+        with storage.open(name, "rb") as fileobj:
             result = importer.run(fileobj, filename)
     except PermissionDenied as exc:
         job.write(state="failed", error=str(exc))
@@ -172,7 +165,7 @@ def run_import_job(key: str, path: str, filename: str, token: str, *, progress) 
         job.write(state="failed", error=_("导入过程中出现系统错误，未导入任何数据。请稍后重试或联系系统管理员。"))
         raise
     finally:
-        Path(path).unlink(missing_ok=True)
+        storage.delete(name)
     summary = result.as_dict()
     job.write(state="done", result=summary, report="" if result.committed else save_error_report(result, user))
     return summary

@@ -28,8 +28,7 @@ DEFAULTS = {
     "CHUNK_SIZE": 2000,  # rows per bulk_create call
     "PROGRESS_EVERY": 1000,  # rows between two progress callbacks
     "SPOOL_MB": 8,  # validated rows stay in memory up to this, then go to a temporary file
-    "REPORT_DIR": None,  # where error reports are kept (default VAR_DIR/imports/reports; not served)
-    "REPORT_HOURS": 24,  # error reports older than this are deleted
+    "REPORT_HOURS": 24,  # error reports and job files (private storage, imports/<user id>/) older than this are deleted
     "INLINE_MAX_ROWS": 2000,  # larger files of a registered importer run as a background job
 }
 

@@ -3,23 +3,22 @@ for download."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-import tempfile
-import time
 import uuid
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from ..forms import BootstrapFormMixin
+from ..storage import private_storage
 from ..views import ScopedViewMixin
 from .importer import Importer, ImportResult
 from .readers import SUPPORTED_EXTENSIONS, XLSX_CONTENT_TYPE, file_extension, import_setting
@@ -29,32 +28,54 @@ from .readers import SUPPORTED_EXTENSIONS, XLSX_CONTENT_TYPE, file_extension, im
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
-def report_dir(user) -> Path:
-    base = import_setting("REPORT_DIR") or Path(getattr(settings, "VAR_DIR", tempfile.gettempdir())) / "imports" / "reports"
-    return Path(base) / str(user.pk)
+def report_folder(user) -> str:
+    """The user's folder of import files in the private storage (``jiguan.core.storage``): error
+    reports, and the uploads and state files of background jobs (``jobs/``). Never served."""
+    return f"imports/{user.pk}"
+
+
+def remove_old_files(folder: str) -> None:
+    """Delete the files of ``folder`` (a storage folder) older than ``REPORT_HOURS``."""
+    storage = private_storage()
+    cutoff = timezone.now() - dt.timedelta(hours=import_setting("REPORT_HOURS"))
+    try:
+        names = storage.listdir(folder)[1]
+    except OSError:  # no such folder yet
+        return
+    for name in names:
+        try:
+            if storage.get_modified_time(f"{folder}/{name}") < cutoff:
+                storage.delete(f"{folder}/{name}")
+        except OSError:
+            pass
 
 
 def save_error_report(result: ImportResult, user) -> str:
-    """Keep the error report for ``user`` (private directory, not served); returns its token."""
-    folder = report_dir(user)
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - import_setting("REPORT_HOURS") * 3600
-    for old in folder.glob("*.xlsx"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
+    """Keep the error report for ``user`` (private storage, not served); returns its token."""
+    folder = report_folder(user)
+    remove_old_files(folder)
     token = uuid.uuid4().hex
-    (folder / f"{token}.xlsx").write_bytes(result.error_report())
+    private_storage().overwrite(f"{folder}/{token}.xlsx", result.error_report())
     return token
 
 
-def error_report_path(user, token: str) -> Path | None:
+def error_report_name(user, token: str) -> str | None:
+    """The storage name of ``user``'s error report ``token``, or None (no such report)."""
     if not _TOKEN.match(token or ""):
         return None
-    path = report_dir(user) / f"{token}.xlsx"
-    return path if path.is_file() else None
+    name = f"{report_folder(user)}/{token}.xlsx"
+    return name if private_storage().exists(name) else None
+
+
+def error_report_file(user, token: str):
+    """``user``'s error report ``token`` opened from the private storage, or None."""
+    name = error_report_name(user, token)
+    if name is None:
+        return None
+    try:
+        return private_storage().open(name, "rb")
+    except OSError:  # removed in between
+        return None
 
 
 # Views ------------------------------------------------------------------------------------------
@@ -124,11 +145,11 @@ class ImportView(ScopedViewMixin, View):
         return str(self.success_message) % {"count": result.created, "file": result.filename}
 
     def error_report_response(self, token: str):
-        path = error_report_path(self.request.user, token)
-        if path is None:
+        report = error_report_file(self.request.user, token)
+        if report is None:
             raise Http404(_("错误报告不存在或已过期，请重新上传文件。"))
         name = _("%(label)s导入错误报告.xlsx") % {"label": self.get_importer().get_label()}
-        return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
+        return FileResponse(report, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)
 
     def get_title(self, importer: Importer) -> str:
         return _("导入%(label)s") % {"label": importer.get_label()}

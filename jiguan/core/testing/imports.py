@@ -11,7 +11,8 @@ what a user would notice (the rows imported, the bad-row list, nothing imported 
     assert response.status_code == 200 and not OrgUnit.objects.filter(name__startswith="甲市第").exists()
     assert page_errors(response) == [(3, "类型", "公司")]
 
-Point the error reports at a temporary directory (``settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path}``).
+Error reports and job files go through the private storage (``jiguan.core.storage``): point it at a
+temporary folder (``settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"``).
 """
 
 from __future__ import annotations

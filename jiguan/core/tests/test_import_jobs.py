@@ -7,12 +7,14 @@ import json
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
 
 from jiguan.audit.models import Action, AuditEvent
 from jiguan.core import imports
 from jiguan.core.context import acting_as
 from jiguan.core.imports import Importer, ImportJob, run_import_job
 from jiguan.core.imports.registry import _registry
+from jiguan.core.storage import private_storage
 from jiguan.core.testing import make_user
 from jiguan.core.testing.imports import (
     XLSX,
@@ -38,14 +40,14 @@ HEADER = ["名称", "简称", "类型", "上级单位", "行政区划代码", "�
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # import files go through the private storage
     return settings
 
 
 @pytest.fixture
 def background(settings):
     """Files over 5 rows run as a background job (Celery is eager in tests)."""
-    settings.JIGUAN_IMPORT = {**settings.JIGUAN_IMPORT, "INLINE_MAX_ROWS": 5}
+    settings.JIGUAN_IMPORT = {**getattr(settings, "JIGUAN_IMPORT", {}), "INLINE_MAX_ROWS": 5}
 
 
 def unit_rows(n, parent="甲市"):
@@ -150,9 +152,9 @@ def test_a_large_file_runs_as_a_job_as_the_uploader_and_the_page_follows_it(admi
     response = upload(admin, URL, xlsx_bytes(unit_rows(8), HEADER), name="大批量.xlsx")
     assert response.status_code == 302 and response["Location"].startswith(f"{URL}?job=")
     token = job_token(response)
-    # The job ran (eagerly) as the uploader; its state is kept in the user's private directory, the
+    # The job ran (eagerly) as the uploader; its state is kept in the user's folder of the private storage, the
     # upload is gone.
-    jobs = settings.JIGUAN_IMPORT["REPORT_DIR"] / str(users["sysadmin"].pk) / "jobs"
+    jobs = settings.JIGUAN_PRIVATE_ROOT / "imports" / str(users["sysadmin"].pk) / "jobs"
     state = json.loads((jobs / f"{token}.json").read_text())
     assert state["importer"] == KEY and state["state"] == "done" and state["result"]["created"] == 8
     assert [p.name for p in jobs.iterdir()] == [f"{token}.json"]
@@ -178,7 +180,6 @@ def test_a_job_with_a_bad_row_shows_the_errors_and_the_report(admin, background)
 def test_the_progress_page_polls_while_the_job_runs(users, admin, city_a_admin, client_for):
     token = "c" * 32
     job = ImportJob(users["sysadmin"], token)
-    job.folder.mkdir(parents=True)
     job.write(state="running", importer=KEY, phase="commit", done=300, total=1000, estimate=1000, filename="大批量.xlsx")
     page = admin.get(f"{URL}?job={token}")
     assert page.status_code == 200
@@ -202,15 +203,13 @@ def test_a_job_whose_user_lost_the_permission_fails_and_says_why(users, tmp_path
     token = "d" * 32
     staff = users["staff"]
     job = ImportJob(staff, token)
-    job.folder.mkdir(parents=True)
     job.write(state="queued", importer=KEY, filename="units.xlsx")
-    saved = tmp_path / "units.xlsx"
-    saved.write_bytes(xlsx_bytes(unit_rows(2), HEADER))
+    saved = private_storage().save(f"{job.folder}/{token}.xlsx", ContentFile(xlsx_bytes(unit_rows(2), HEADER)))
     with acting_as(staff, channel="job"):
-        summary = run_import_job(KEY, str(saved), "units.xlsx", token, progress=lambda done, total=None: None)
+        summary = run_import_job(KEY, saved, "units.xlsx", token, progress=lambda done, total=None: None)
     assert summary == {"error": "您没有导入组织机构的权限。"}
     assert job.read()["state"] == "failed" and job.read()["error"] == "您没有导入组织机构的权限。"
-    assert not saved.exists() and not new_units().exists()
+    assert not private_storage().exists(saved) and not new_units().exists()
 
 
 # The API --------------------------------------------------------------------------------------------
@@ -286,7 +285,6 @@ def test_a_job_with_a_bad_row_reports_it_through_the_api(admin_api, background):
 def test_a_running_job_shows_its_progress_and_belongs_to_its_importer(users, admin_api):
     token = "e" * 32
     job = ImportJob(users["sysadmin"], token)
-    job.folder.mkdir(parents=True)
     job.write(state="running", importer=KEY, phase="validate", done=400, total=None, estimate=1000,
               filename="大批量.xlsx")
     body = admin_api.get(f"{API}{token}/").json()
