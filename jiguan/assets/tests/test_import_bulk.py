@@ -22,7 +22,7 @@ from .test_import import HEADER, OWNER, card_row, card_rows
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # uploads, job state and error reports
 
 
 @pytest.fixture

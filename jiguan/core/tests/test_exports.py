@@ -57,7 +57,7 @@ def test_audit_log_export_writes_formula_like_object_names_as_text(users, formul
 
 
 def test_import_error_report_writes_formula_like_values_as_text(users, tmp_path, settings, client_for):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # uploads, job state and error reports
     client = client_for(users["sysadmin"])
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -90,7 +90,7 @@ def sysadmin(users):
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # uploads, job state and error reports
     return settings
 
 
@@ -288,7 +288,7 @@ def test_example_row_of_the_template_is_skipped(sysadmin):
 
 
 def test_errors_beyond_the_limit_are_counted_not_kept(sysadmin, settings):
-    settings.JIGUAN_IMPORT = {**settings.JIGUAN_IMPORT, "MAX_ERRORS": 5}
+    settings.JIGUAN_IMPORT = {**getattr(settings, "JIGUAN_IMPORT", {}), "MAX_ERRORS": 5}
     importer, result = run(sysadmin, [HEADER] + [["", "", "", "家具"] for _ in range(8)])
     assert result.error_count == 8 and len(result.errors) == 5 and result.truncated and result.bad_rows == 8
     report = load_workbook(io.BytesIO(result.error_report())).active

@@ -75,7 +75,7 @@ def test_the_page_shows_the_message_under_the_field(tree, users, client_for):
 
 
 def test_the_importer_refuses_a_code_held_outside_its_scope(tree, city_a_admin, client_for, settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # uploads, job state and error reports
     wb = Workbook()
     wb.active.append(["名称", "简称", "类型", "上级单位", "行政区划代码", "统一社会信用代码", "排序"])
     wb.active.append(["甲市新设局", "", "机关", "甲市", "350100", tree.city_b_agency.credit_code.lower(), 1])

@@ -31,7 +31,7 @@ HEADER = ["名称", "简称", "类型", "上级单位", "行政区划代码", "�
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # uploads, job state and error reports
     return settings
 
 
@@ -296,7 +296,7 @@ def test_wrong_file_types_are_refused(admin_client, name, content, message):
 
 
 def test_files_over_the_size_limit_are_refused(admin_client, settings):
-    settings.JIGUAN_IMPORT = {**settings.JIGUAN_IMPORT, "MAX_UPLOAD_MB": 0.001}
+    settings.JIGUAN_IMPORT = {**getattr(settings, "JIGUAN_IMPORT", {}), "MAX_UPLOAD_MB": 0.001}
     response = upload(admin_client, URL, xlsx_bytes(unit_rows(10), HEADER))
     assert response.status_code == 200 and not new_units().exists()
     assert "文件过大" in response.content.decode()

@@ -44,7 +44,7 @@ ON_TEXT = ON.isoformat()
 
 @pytest.fixture(autouse=True)
 def import_settings(settings, tmp_path):
-    settings.JIGUAN_IMPORT = {"REPORT_DIR": tmp_path / "reports"}
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"  # uploads, job state and error reports
     return settings
 
 
