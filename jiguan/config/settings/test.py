@@ -7,7 +7,7 @@ os.environ.setdefault("JIGUAN_TESTING", "1")
 from jiguan.audit.keys import DEV_KEY
 
 from .base import *  # noqa: F403
-from .base import DATABASES, INSTALLED_APPS, JIGUAN_PRIVATE_ROOT, MEDIA_ROOT
+from .base import DATABASES, INSTALLED_APPS, JIGUAN_PRIVATE_ROOT, MEDIA_ROOT, env_bool
 
 # The kernel's example module (a key register and its handover document, built only from kernel
 # declarations): installed for the tests only, never in production or the OpenAPI document.
@@ -19,7 +19,11 @@ JIGUAN_DEMO = True  # tests load the demo data; the guard's own test turns this 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}  # in memory
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in the test process, unless a test starts a real worker (jiguan/core/tests/test_worker.py):
+# that worker runs with CELERY_TASK_ALWAYS_EAGER=0, its broker from CELERY_BROKER_URL and its own queue.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("JIGUAN_TEST_CELERY_QUEUE", "celery")
+CELERY_RESULT_EXPIRES = 600  # a test worker's results do not outlive the run for long
 JIGUAN_AUDIT_KEYS = [DEV_KEY]  # a fixed key, so tests know it
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
