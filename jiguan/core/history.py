@@ -146,6 +146,12 @@ def add(obj, kind: str, summary: str, *, on: date | None = None, data: dict | No
         actor=None):
     """Write one entry on ``obj``'s timeline (in the caller's transaction): ``on`` the business date
     (default today), ``actor`` default the acting user (none for the system)."""
+    return declaration(obj).store.add(obj, kind=kind, **_entry_fields(summary, on, data, document, actor))
+
+
+def _entry_fields(summary: str, on, data, document: str, actor) -> dict:
+    """An entry's fields as a store receives them: clipped, JSON-safe, dated, with the actor
+    (default: the acting user; none for the system)."""
     from jiguan.audit.services import jsonable
 
     from .context import current
@@ -153,28 +159,18 @@ def add(obj, kind: str, summary: str, *, on: date | None = None, data: dict | No
     if actor is None:
         user = current().user
         actor = user if getattr(user, "pk", None) else None
-    return declaration(obj).store.add(
-        obj, kind=kind, summary=summary[:300], occurred_on=on or timezone.localdate(), data=jsonable(data or {}),
-        document=(document or "")[:80], actor=actor)
+    return {"summary": summary[:300], "occurred_on": on or timezone.localdate(), "data": jsonable(data or {}),
+            "document": (document or "")[:80], "actor": actor}
 
 
 def add_many(objects, kind: str, summary: str, *, on: date | None = None, data: dict | None = None,
              document: str = "", actor=None) -> None:
     """The same entry on each of ``objects`` (saved, of one model), written at once where the store
     can (the default store: one bulk insert per thousand): an import's 登记 entries."""
-    from jiguan.audit.services import jsonable
-
-    from .context import current
-
     objects = list(objects)
-    if not objects:
-        return
-    if actor is None:
-        user = current().user
-        actor = user if getattr(user, "pk", None) else None
-    declaration(objects[0]).store.add_many(
-        objects, kind=kind, summary=summary[:300], occurred_on=on or timezone.localdate(), data=jsonable(data or {}),
-        document=(document or "")[:80], actor=actor)
+    if objects:
+        declaration(objects[0]).store.add_many(objects, kind=kind,
+                                               **_entry_fields(summary, on, data, document, actor))
 
 
 def entries(obj) -> models.QuerySet:

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import hashlib  # noqa: F401 - SM3 comes from OpenSSL through hashlib/hmac
-import hmac
+import hmac  # SM3 comes from OpenSSL through hmac/hashlib
 import json
 import logging
 import time

@@ -5,28 +5,9 @@ its detail page (``DocumentDetailView``) and its printable 审批表 (``Document
 They read the document's declaration (``DocumentType``): its list's title and URL name for titles
 and breadcrumbs, ``related`` for the relations read with each document. A module subclasses them
 with ``model`` and only what differs (a template, a table, the service its create page calls):
-
-    class TransferListView(DocumentListView):
-        model = Transfer
-        table = tables.TransferTable()
-        filterset_class = filters.TransferFilter
-        create_url_name = "assets:transfer_create"
-
-    class TransferCreateView(CardPickerMixin, DocumentCreateView):  # CardPickerMixin: a LinePickerMixin
-        model = Transfer
-        form_class = forms.TransferForm
-        create_title = gettext_lazy("申请调拨")
-        candidate_statuses = (AssetStatus.IDLE, AssetStatus.IN_USE)
-        success_message = gettext_lazy("调拨申请已提交审批。")
-
-        def perform(self, form):
-            data = form.cleaned_data
-            return services.transfer_create(from_unit=data["from_unit"], to_unit=data["to_unit"],
-                                            asset_ids=[a.pk for a in data["assets"]], reason=data["reason"],
-                                            actor=self.request.user)
-
-    class TransferPdfView(DocumentPdfView):
-        model = Transfer
+the assets documents (jiguan/assets/views/documents.py) and the key handover
+(jiguan/kernel_example/views.py) are the worked examples; docs/development/adding-a-domain-object.md
+walks through them.
 """
 
 from __future__ import annotations
