@@ -3,7 +3,7 @@ from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from jiguan.core import health, pages
+from jiguan.core import health, pages, plugins
 from jiguan.org import views as org_views
 
 api_v1 = [
@@ -18,6 +18,8 @@ api_v1 = [
     path("events/", include("jiguan.core.events.api_urls")),
     # The kernel's example module, installed in the test settings only (jiguan.kernel_example).
     *([path("", include("jiguan.kernel_example.api.urls"))] if apps.is_installed("jiguan.kernel_example") else []),
+    # Plug-in apps (jiguan.core.plugins): each one's api/urls.py.
+    *plugins.api_urlpatterns(),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
@@ -47,6 +49,8 @@ urlpatterns = [
     path("events/", include("jiguan.core.events.urls")),
     *([path("kernel-example/", include("jiguan.kernel_example.urls"))]
       if apps.is_installed("jiguan.kernel_example") else []),
+    # Plug-in apps (jiguan.core.plugins): each one's urls.py under p/<label>/ or its own prefix.
+    *plugins.urlpatterns(),
     path("api/v1/", include(api_v1)),
 ]
 

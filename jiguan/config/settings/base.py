@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.audit.keys import load_keys as load_audit_keys
+from jiguan.core.plugins import discover as discover_plugins
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent.parent  # the repository root
 PACKAGE_DIR = BASE_DIR / "jiguan"
@@ -72,6 +73,13 @@ INSTALLED_APPS = [
     "jiguan.standards",
     "jiguan.assets",
 ]
+# Plug-in apps (插件, docs/development/plugins.md): installed distributions with a "jiguan.plugins"
+# entry point, after the built-in apps. JIGUAN_PLUGINS: only these (entry point names, comma
+# separated; empty: every installed one); JIGUAN_PLUGINS_DISABLED: all but these.
+JIGUAN_PLUGINS = env_list("JIGUAN_PLUGINS", "")
+JIGUAN_PLUGINS_DISABLED = env_list("JIGUAN_PLUGINS_DISABLED", "")
+JIGUAN_INSTALLED_PLUGINS = discover_plugins(JIGUAN_PLUGINS, JIGUAN_PLUGINS_DISABLED)
+INSTALLED_APPS += [plugin.app for plugin in JIGUAN_INSTALLED_PLUGINS]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

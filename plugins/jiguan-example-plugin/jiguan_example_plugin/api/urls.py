@@ -1,0 +1,3 @@
+from jiguan.core import registers
+
+urlpatterns = registers.api_urlpatterns("example_plugin")
