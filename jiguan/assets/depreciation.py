@@ -564,7 +564,8 @@ def run_start(*, unit, period: int, actor) -> DepreciationRun:
             DepreciationEntry.objects.filter(run=run).delete()
             DepreciationRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.RUNNING, total=total, done=0, entry_count=0, amount=ZERO, error="",
-                finished_at=None, started_by=actor, heartbeat_at=timezone.now(), attempt=F("attempt") + 1)
+                finished_at=None, started_by=actor, heartbeat_at=timezone.now(), attempt=F("attempt") + 1,
+                updated_at=timezone.now())
             run.refresh_from_db()
         audit.record(Action.STATE, run, after={"period": period_label(period), "unit": unit.pk, "cards": total},
                      message=_("开始计提 %(period)s 折旧") % {"period": period_label(period)})
@@ -631,14 +632,15 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
             lows = list(range(bounds["low"], bounds["high"] + 1, CHUNK))
             for covered in _each_chunk(chunk, lows):
                 done += covered
-                if not mine.update(done=min(done, run.total), heartbeat_at=timezone.now()):
+                now = timezone.now()
+                if not mine.update(done=min(done, run.total), heartbeat_at=now, updated_at=now):
                     raise Superseded
                 if progress:
                     progress(done, run.total)
         totals = DepreciationEntry.objects.filter(run=run).aggregate(n=models.Count("pk"), s=models.Sum("amount"))
         with transaction.atomic():
             if not mine.update(status=RunStatus.DONE, done=run.total, entry_count=totals["n"] or 0,
-                               amount=money(totals["s"] or 0), finished_at=timezone.now()):
+                               amount=money(totals["s"] or 0), finished_at=timezone.now(), updated_at=timezone.now()):
                 raise Superseded
             run.refresh_from_db()
             audit.record(Action.STATE, run, after={"entries": run.entry_count, "amount": str(run.amount)},
@@ -649,7 +651,7 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
         run.refresh_from_db()
         return run
     except Exception as exc:
-        mine.update(status=RunStatus.FAILED, error=str(exc)[:2000])
+        mine.update(status=RunStatus.FAILED, error=str(exc)[:2000], updated_at=timezone.now())
         raise
     return run
 
@@ -659,7 +661,7 @@ def run_fail(run: DepreciationRun, reason: str, only_if: Q | None = None) -> boo
     no longer matches ``only_if``)."""
     with transaction.atomic():
         failed = (DepreciationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).filter(only_if or Q())
-                  .update(status=RunStatus.FAILED, error=reason[:2000]))
+                  .update(status=RunStatus.FAILED, error=reason[:2000], updated_at=timezone.now()))
         if failed:
             run.refresh_from_db()
             audit.record(Action.STATE, run, before={"status": RunStatus.RUNNING}, after={"status": RunStatus.FAILED},

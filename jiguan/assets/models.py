@@ -208,6 +208,8 @@ class Asset(ScopedModel):
             models.Index(fields=["acquired_on"], name="assets_acquired"),
             # The few cards with schedule segments, for the monthly run's months before their anchor.
             models.Index(fields=["id"], condition=Q(dep_segmented=True), name="assets_segmented"),
+            # Other systems poll ?updated_since= (core.polling): ordered by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="assets_updated"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(original_value__gte=0), name="assets_value_not_negative"),
@@ -396,6 +398,7 @@ class Transfer(Document):
         verbose_name = _("资产调拨")
         verbose_name_plural = _("资产调拨")
         ordering = ["-id"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="assets_transfer_updated")]  # polling
 
     def __str__(self) -> str:
         return self.number
@@ -451,6 +454,7 @@ class Disposal(Document):
         verbose_name = _("资产处置")
         verbose_name_plural = _("资产处置")
         ordering = ["-id"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="assets_disposal_updated")]  # polling
 
     def __str__(self) -> str:
         return self.number
@@ -512,6 +516,7 @@ class ValueChange(Document):
         verbose_name = _("价值调整")
         verbose_name_plural = _("价值调整")
         ordering = ["-id"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="assets_valuechange_updated")]  # polling
         constraints = [
             # One value change in progress per card: a second would be computed on a stale value.
             models.UniqueConstraint(fields=["asset"], condition=Q(status__in=["draft", "pending"]),
@@ -555,6 +560,7 @@ class ConfigurationRequest(Document):
         verbose_name = _("资产配置申请")
         verbose_name_plural = _("资产配置申请")
         ordering = ["-id"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="assets_config_updated")]  # polling
 
     def __str__(self) -> str:
         return self.number

@@ -16,6 +16,8 @@ holders named, field by field as a validation error would be, and in ``conflicts
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -129,6 +131,20 @@ class Pagination(pagination.PageNumberPagination):
             "previous": self.get_previous_link(),
             "results": data,
         })
+
+    def get_next_link(self):
+        """A list polled with ``updated_since`` (``core.polling``) goes on from its last row (a keyset
+        cursor), not by page number: rows updated meanwhile move to the end instead of shifting pages."""
+        if not getattr(self.request, "jiguan_polling", False) or not self.page.has_next():
+            return super().get_next_link()
+        from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+        from .polling import AFTER_PARAM, FIELD, PARAM
+
+        last = self.page[len(self.page) - 1]
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        url = replace_query_param(url, PARAM, getattr(last, FIELD).astimezone(datetime.UTC).isoformat())
+        return replace_query_param(url, AFTER_PARAM, last.pk)
 
     def get_paginated_response_schema(self, schema):
         schema = super().get_paginated_response_schema(schema)

@@ -106,9 +106,9 @@ def orgunit_move(*, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     depth_change = new_parent.depth + 1 - unit.depth
     OrgUnit.objects.filter(path__startswith=old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
-        depth=F("depth") + depth_change,
+        depth=F("depth") + depth_change, updated_at=timezone.now(),
     )
-    OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, updated_at=timezone.now())
     unit.refresh_from_db()
     audit.record(Action.MOVE, unit, before=before, after={"parent": new_parent.pk, "path": unit.path},
                  message=_("从 %(old)s 移至 %(new)s") % {"old": old_parent_name, "new": new_parent.name})

@@ -218,6 +218,7 @@ class ApprovalRequest(TimeStampedModel):
             models.Index(fields=["applicant", "-id"], name="workflow_request_mine"),
             models.Index(fields=["assignee", "status"], name="workflow_request_assignee"),
             models.Index(fields=["business_unit", "-id"], name="workflow_request_unit"),
+            models.Index(fields=["updated_at", "id"], name="workflow_request_updated"),  # ?updated_since=
         ]
 
     def __str__(self) -> str:

@@ -523,7 +523,8 @@ def outbox_apply(outbox_id: int, *, actor=None) -> bool:
                 now = timezone.now()
                 OutcomeOutbox.objects.filter(pk=outbox_id).update(applied_at=now, attempts=F("attempts") + 1,
                                                                   last_error="", next_attempt_at=None)
-                ApprovalRequest.objects.filter(pk=request.pk).update(outcome_applied_at=now, outcome_error="")
+                ApprovalRequest.objects.filter(pk=request.pk).update(outcome_applied_at=now, outcome_error="",
+                                                                      updated_at=now)
             return True
         except Exception as exc:  # noqa: BLE001 - the business side may fail for any reason
             log.exception("approval outcome %s of request %s failed", row.outcome, request.pk)
@@ -531,7 +532,7 @@ def outbox_apply(outbox_id: int, *, actor=None) -> bool:
             OutcomeOutbox.objects.filter(pk=outbox_id).update(
                 attempts=F("attempts") + 1, last_error=error,
                 next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(row.attempts + 1)))
-            ApprovalRequest.objects.filter(pk=request.pk).update(outcome_error=error)
+            ApprovalRequest.objects.filter(pk=request.pk).update(outcome_error=error, updated_at=timezone.now())
             audit.record(Action.STATE, request, success=False, message=_("业务处理失败：%(e)s") % {"e": exc})
             return False
 
@@ -645,7 +646,7 @@ def _mark_stuck(request: ApprovalRequest, reason: str) -> bool:
     before = {"stuck_reason": request.stuck_reason}
     updated = ApprovalRequest.objects.filter(pk=request.pk, status=RequestStatus.PENDING,
                                              version=request.version).update(
-        stuck_reason=reason[:500], stuck_at=timezone.now() if reason else None)
+        stuck_reason=reason[:500], stuck_at=timezone.now() if reason else None, updated_at=timezone.now())
     if not updated:
         return False
     request.refresh_from_db()

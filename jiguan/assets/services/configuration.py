@@ -128,7 +128,8 @@ def configuration_outcome(request: ConfigurationRequest, outcome: str) -> None:
     target = {"approved": DocStatus.COMPLETED, "rejected": DocStatus.REJECTED,
               "withdrawn": DocStatus.WITHDRAWN}[outcome]
     with transaction.atomic():
-        updated = ConfigurationRequest.objects.filter(pk=request.pk, status=DocStatus.PENDING).update(status=target)
+        updated = ConfigurationRequest.objects.filter(pk=request.pk, status=DocStatus.PENDING).update(
+            status=target, updated_at=timezone.now())
         if updated:
             request.refresh_from_db()
             audit.record(Action.STATE, request, before={"status": DocStatus.PENDING}, after={"status": target},

@@ -75,7 +75,7 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
         raise ValidationError({"assets": _("所选资产中有正在处置或已处置的资产，不能重复申请。")}) from None
     documents.hold(disposal, cards, field="assets")
     changed = (Asset.objects.filter(pk__in=[c.pk for c in cards], status__in=MOVABLE_STATUSES)
-               .update(status=AssetStatus.PENDING_DISPOSAL, version=F("version") + 1))
+               .update(status=AssetStatus.PENDING_DISPOSAL, version=F("version") + 1, updated_at=timezone.now()))
     if changed != len(cards):
         raise ValidationError({"assets": _("所选资产的状态已变化，请刷新后重试。")})
     audit.record_create(disposal)
@@ -116,7 +116,8 @@ def disposal_outcome(disposal: Disposal, outcome: str) -> None:
             for prev in {i.prev_status for i in items}:
                 Asset.objects.filter(pk__in=[i.asset_id for i in items if i.prev_status == prev],
                                      status=AssetStatus.PENDING_DISPOSAL).update(status=prev,
-                                                                                 version=F("version") + 1)
+                                                                                 version=F("version") + 1,
+                                                                                 updated_at=timezone.now())
             DisposalItem.objects.filter(disposal=disposal).update(open=False)
             status = documents.closed_status(outcome)
             kind = EventKind.DISPOSAL_CANCELLED

@@ -76,7 +76,7 @@ def value_change_outcome(change: ValueChange, outcome: str) -> None:
             return
         today = timezone.localdate()
         decider, comment = _decider(change)
-        update = {"completed_on": today}
+        update = {"completed_on": today, "updated_at": timezone.now()}  # set-based: auto_now does not apply
         if outcome == "approved":
             asset = _locked(change.asset)
             on, last = change.effective_on, _last_charged(asset)

@@ -261,6 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
+        "jiguan.core.polling.UpdatedSinceFilter",  # ?updated_since= on every list with updated_at; last: its order wins
     ],
     "DEFAULT_SCHEMA_CLASS": "jiguan.core.schema.AutoSchema",  # documents the error responses
     "EXCEPTION_HANDLER": "jiguan.core.rest.exception_handler",

@@ -59,6 +59,8 @@ def close(document, outcome: str | None = None, *, status: str | None = None, me
     update = {"status": status}
     if any(f.name == "completed_on" for f in document._meta.concrete_fields):
         update["completed_on"] = timezone.localdate() if status == DocStatus.COMPLETED else None
+    if any(f.name == "updated_at" for f in document._meta.concrete_fields):
+        update["updated_at"] = timezone.now()  # a set-based update: auto_now does not apply
     update.update(fields or {})
     before = document.status
     type(document).objects.filter(pk=document.pk).update(**update)
