@@ -89,6 +89,7 @@ def installed() -> dict:
     staff = make_user("staff_a", tree.city_a_agency, [("staff", tree.city_a, True)])
     other = make_user("seal_keeper_b", tree.city_b_agency, [("seal_keeper", tree.city_b, True)])
     make_user("sysadmin", tree.prov_agency, [("system_admin", tree.province, True)])
+    make_user("auditor", tree.prov_agency, [("audit_admin", tree.province, True)])
     seal = apps.get_model("example_plugin", "Seal")
     register = registers.register_of(seal)
     for actor, unit, name in [(keeper, tree.city_a_agency, "甲市机关事务管理局公章"),
@@ -119,7 +120,12 @@ def removed() -> dict:
             rows = [name for (name,) in cursor.fetchall()]
         cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = %s", ["example_plugin"])
         (migrations,) = cursor.fetchone()
+    auditor = Client()
+    auditor.force_login(get_user_model().objects.get(username="auditor"))
+    audit_log = auditor.get("/audit/")
     return {"keeper": seen_by(client, keeper), "tables_left": TABLE in tables, "rows_left": rows,
+            "audit_log_status": audit_log.status_code,
+            "audit_log_lists_seal": "甲市机关事务管理局公章" in audit_log.content.decode(),
             "migrations_recorded": migrations,
             "business_types": business_types()}
 

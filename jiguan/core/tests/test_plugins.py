@@ -263,6 +263,8 @@ def test_the_example_plugin_installed_then_removed(tmp_path, plugin_database):
     assert off["schema_paths"] == []
     assert off["check"]["code"] == 0 and off["makemigrations"] == {"code": 0, "output": "No changes detected\n"}
     assert off["tables_left"] and off["migrations_recorded"] == 1
+    # the audit trail of its writes is still read (by the audit administrator) without it
+    assert off["audit_log_status"] == 200 and off["audit_log_lists_seal"]
     assert off["rows_left"] == sorted(["甲市机关事务管理局公章", "甲市机关事务管理局财务专用章", "乙市机关事务管理局公章"])
 
 
