@@ -274,6 +274,7 @@ def test_a_broken_plugin_stops_manage_py_naming_it(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site_dir), str(ROOT)]),
            "DJANGO_SETTINGS_MODULE": "jiguan.config.settings.test", "JIGUAN_VAR_DIR": str(tmp_path / "var"),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env.pop("JIGUAN_PLUGINS", None)
     env.pop("JIGUAN_PLUGINS_DISABLED", None)
     done = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
