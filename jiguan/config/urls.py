@@ -29,6 +29,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("login/", org_views.login_view, name="login"),
+    path("login/otp/", org_views.login_otp_view, name="login_otp"),
     path("logout/", org_views.logout_view, name="logout"),
     path("password/", org_views.password_change_view, name="password_change"),
     path("switch-unit/", org_views.switch_unit_view, name="switch_unit"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("saved-filters/", org_views.SavedFilterCreateView.as_view(), name="saved_filter_create"),
     path("saved-filters/<int:pk>/delete/", org_views.SavedFilterDeleteView.as_view(), name="saved_filter_delete"),
     # Personal, in the account menu: the user's own API tokens (API 令牌).
+    path("account/otp/", org_views.OtpDeviceView.as_view(), name="otp_device"),
     path("account/tokens/", org_views.ApiTokenListView.as_view(), name="apitoken_list"),
     path("account/tokens/<int:pk>/revoke/", org_views.ApiTokenRevokeView.as_view(), name="apitoken_revoke"),
     path("org/", include("jiguan.org.urls")),

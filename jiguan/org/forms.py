@@ -110,6 +110,12 @@ class LoginForm(BootstrapFormMixin, forms.Form):
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
+class OtpCodeForm(BootstrapFormMixin, forms.Form):
+    code = forms.CharField(label=_("动态口令"), max_length=8, help_text=_("验证器（手机应用）当前显示的 6 位数字"),
+                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code",
+                                                         "inputmode": "numeric", "pattern": "[0-9 ]*"}))
+
+
 class ApiTokenForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("名称"), max_length=60, help_text=_("令牌的用途，如对接的系统名称：预算管理一体化系统"))
     days = forms.IntegerField(label=_("有效期（天）"), min_value=1, max_value=ApiToken.NAMED_MAX_DAYS,

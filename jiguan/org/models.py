@@ -175,6 +175,14 @@ class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):
     use_in_migrations = True
 
 
+class UserSource(models.TextChoices):
+    """Where an account's password is checked: here, or in the province's directory (统一身份认证)."""
+
+    LOCAL = "local", _("本地账号")
+    LDAP = "ldap", _("单位目录（LDAP）")
+    OIDC = "oidc", _("统一身份认证（OIDC）")
+
+
 class User(AbstractUser):
     """A person who signs in. Belongs to one unit; what they may do comes from role assignments."""
 
@@ -187,6 +195,9 @@ class User(AbstractUser):
     failed_login_count = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # A directory account (created at its first sign-in) has an unusable local password: the
+    # directory checks it, and the name, contact details and unit are refreshed from it each time.
+    source = models.CharField(_("账号来源"), max_length=8, choices=UserSource.choices, default=UserSource.LOCAL)
 
     objects = ScopedUserManager()
 
@@ -259,7 +270,13 @@ class User(AbstractUser):
         return bool(self.locked_until and self.locked_until > timezone.now())
 
     @property
+    def is_directory_account(self) -> bool:
+        return self.source != UserSource.LOCAL
+
+    @property
     def password_expired(self) -> bool:
+        if self.is_directory_account:  # the directory's own password policy applies
+            return False
         max_age = settings.JIGUAN_SECURITY["PASSWORD_MAX_AGE_DAYS"]
         if not max_age:
             return False
@@ -441,3 +458,31 @@ class ApiToken(models.Model):
 
     def get_status_display(self) -> str:
         return ApiTokenStatus(self.status).label
+
+
+class OtpDevice(models.Model):
+    """The second factor (动态口令) of an administrator (三员): a TOTP secret (RFC 6238, six digits,
+    30 s), as authenticator apps read it from an otpauth:// QR code.
+
+    The secret is stored encrypted (Fernet, with a key derived from SECRET_KEY; SECRET_KEY_FALLBACKS
+    still read older ones): a copy of the database alone does not give the codes. ``last_counter``
+    is the time step of the last accepted code, so a code is accepted once (no replay)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                                related_name="otp_device")
+    secret_encrypted = models.TextField(_("密钥（加密）"), editable=False)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    last_counter = models.BigIntegerField(_("最近使用的时间步"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("动态口令设备")
+        verbose_name_plural = _("动态口令设备")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

@@ -30,6 +30,7 @@ from jiguan.audit.models import Action
 from jiguan.core import context
 from jiguan.core.filters import filter_querystring
 
+from . import directory, otp
 from .models import (
     CREDIT_CODE_TAKEN,
     CREDIT_CODE_UNIQUE,
@@ -37,10 +38,12 @@ from .models import (
     ApiToken,
     Duty,
     OrgUnit,
+    OtpDevice,
     Role,
     RoleAssignment,
     SavedFilter,
     User,
+    UserSource,
 )
 
 # Organisation units ----------------------------------------------------------------------------
@@ -245,7 +248,7 @@ def _throttle_count(ip: str | None, username: str, limits: dict) -> None:
             cache.add(key, 1, timeout=THROTTLE_SECONDS * 2)
 
 
-def _unknown_login(username: str, password: str, limits: dict) -> LoginRefused:
+def _unknown_login(username: str, password: str, limits: dict, message: str | None = None) -> LoginRefused:
     """An unknown username gets the same work and the same words as an account: the password is
     hashed (as Django's ModelBackend does), failures are counted (in the cache) and lock the name
     for LOCKOUT_MINUTES after LOGIN_FAILURE_LIMIT of them."""
@@ -267,7 +270,7 @@ def _unknown_login(username: str, password: str, limits: dict) -> LoginRefused:
                   timeout=limits["LOCKOUT_MINUTES"] * 60)
         cache.delete(key)  # after the lock the count starts afresh, as for an account
     audit.record(Action.LOGIN_FAILED, success=False, object_type_label="org.user",
-                 object_repr=username[:150], message=_("账号不存在"))
+                 object_repr=username[:150], message=message or _("账号不存在"))
     return _refusal(failures, limits)
 
 
@@ -293,36 +296,289 @@ def login_attempt(*, request, username: str, password: str, success_action: str 
         raise
 
 
+def _count_failure(account: User, limits: dict, message: str) -> int:
+    """One more failed sign-in of ``account`` (password or second factor), audited, in its own
+    transaction; locks the account at LOGIN_FAILURE_LIMIT. ``message`` has %(n)d for the count."""
+    with transaction.atomic():
+        User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
+        account.refresh_from_db(fields=["failed_login_count"])
+        locked = account.failed_login_count >= limits["LOGIN_FAILURE_LIMIT"]
+        if locked:
+            until = timezone.now() + timedelta(minutes=limits["LOCKOUT_MINUTES"])
+            User.objects.filter(pk=account.pk).update(locked_until=until)
+        audit.record(Action.LOGIN_FAILED, account, actor=account, success=False,
+                     message=message % {"n": account.failed_login_count})
+        if locked:
+            audit.record(Action.LOCK, account, actor=account,
+                         message=_("连续 %(n)d 次登录失败，锁定 %(m)d 分钟") % {
+                             "n": account.failed_login_count, "m": limits["LOCKOUT_MINUTES"]})
+    return account.failed_login_count
+
+
 def _login_attempt(*, request, username, password, limits, success_action, success_message) -> User:
     account = User.objects.filter(username=username).select_related("unit").first()
     if account is None:
-        raise _unknown_login(username, password, limits)
-    if account.is_locked:
-        make_password(password)  # the same work as every other refusal
-        audit.record(Action.LOGIN_FAILED, account, actor=account, success=False, message=_("账号已锁定"))
-        raise _locked_refusal(account.locked_until)
-    if account.locked_until is not None:  # a lock that has run out: start counting afresh
-        User.objects.filter(pk=account.pk).update(failed_login_count=0, locked_until=None)
-    user = authenticate(request, username=username, password=password)
+        if not directory.enabled():
+            raise _unknown_login(username, password, limits)
+        account = _directory_first_login(username, password, limits)  # created, or LoginRefused
+        success_message = success_message or _("首次通过单位目录登录，已创建账号")
+        user = account
+    else:
+        if account.is_locked:
+            make_password(password)  # the same work as every other refusal
+            audit.record(Action.LOGIN_FAILED, account, actor=account, success=False, message=_("账号已锁定"))
+            raise _locked_refusal(account.locked_until)
+        if account.locked_until is not None:  # a lock that has run out: start counting afresh
+            User.objects.filter(pk=account.pk).update(failed_login_count=0, locked_until=None)
+        if account.source == UserSource.LDAP:
+            user = _directory_login(account, password)
+        else:
+            user = authenticate(request, username=username, password=password)
     if user is None:
-        with transaction.atomic():
-            User.objects.filter(pk=account.pk).update(failed_login_count=F("failed_login_count") + 1)
-            account.refresh_from_db(fields=["failed_login_count"])
-            locked = account.failed_login_count >= limits["LOGIN_FAILURE_LIMIT"]
-            if locked:
-                until = timezone.now() + timedelta(minutes=limits["LOCKOUT_MINUTES"])
-                User.objects.filter(pk=account.pk).update(locked_until=until)
-            audit.record(Action.LOGIN_FAILED, account, actor=account, success=False,
-                         message=_("密码错误（第 %(n)d 次）") % {"n": account.failed_login_count})
-            if locked:
-                audit.record(Action.LOCK, account, actor=account,
-                             message=_("连续 %(n)d 次登录失败，锁定 %(m)d 分钟") % {
-                                 "n": account.failed_login_count, "m": limits["LOCKOUT_MINUTES"]})
-        raise _refusal(account.failed_login_count, limits)
+        failures = _count_failure(account, limits, _("密码错误（第 %(n)d 次）"))
+        raise _refusal(failures, limits)
+    if needs_second_factor(user):
+        _second_factor_ready(user)  # refuses an administrator without a confirmed device
+        raise SecondFactorRequired(user)
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
         audit.record(success_action, user, actor=user, message=success_message)
     return user
+
+
+# Single sign-on with the province's directory (单位目录, LDAP) -------------------------------------
+
+
+def _directory_refused(username: str, account: User | None, message: str, audit_message: str,
+                       code: str) -> LoginRefused:
+    audit.record(Action.LOGIN_FAILED, account, actor=account, success=False, object_type_label="org.user",
+                 object_repr=username[:150], message=audit_message[:500])
+    return LoginRefused(message, code)
+
+
+def _directory_entry(username: str, account: User | None):
+    try:
+        return directory.find(username)
+    except directory.DirectoryUnavailable as exc:
+        raise _directory_refused(username, account, _("单位目录（统一身份认证）暂时无法连接，请稍后再试。"),
+                                 _("单位目录无法连接：%(e)s") % {"e": str(exc)[:200]}, "directory_unavailable") from exc
+
+
+def _directory_password(username: str, account: User | None, entry, password: str) -> bool:
+    try:
+        return directory.check_password(entry, password)
+    except directory.DirectoryUnavailable as exc:
+        raise _directory_refused(username, account, _("单位目录（统一身份认证）暂时无法连接，请稍后再试。"),
+                                 _("单位目录无法连接：%(e)s") % {"e": str(exc)[:200]}, "directory_unavailable") from exc
+
+
+def _directory_unit(username: str, account: User | None, entry) -> OrgUnit:
+    """The active unit whose 统一社会信用代码 is the entry's unit code; refused (audited) when none."""
+    code = entry.unit_code.strip().upper()
+    unit = OrgUnit.objects.filter(credit_code=code, is_active=True).first() if code else None
+    if unit is None:
+        raise _directory_refused(
+            username, account,
+            _("您在单位目录中的所属单位（代码 %(code)s）未在本平台登记，暂不能登录。请联系系统管理员登记该单位。") % {
+                "code": code or _("空")},
+            _("单位目录中的单位代码 %(code)s 在平台中没有对应单位") % {"code": code or "—"}, "unit_unknown")
+    return unit
+
+
+def _directory_disabled(username: str, account: User | None) -> LoginRefused:
+    """A disabled directory entry: refused, and its local account (if any) deactivated."""
+    if account is not None and account.is_active:
+        user_update(user=account, is_active=False)
+    return _directory_refused(username, account,
+                              _("您的单位目录账号已停用，不能登录。如有疑问请联系本单位人事或信息部门。"),
+                              _("单位目录账号已停用，拒绝登录"), "disabled")
+
+
+def _directory_fields(entry) -> dict:
+    """Name, email and phone from the entry, cut to the fields' lengths; an email the platform would
+    refuse is left out rather than failing the sign-in."""
+    from django.core.validators import validate_email
+
+    email = entry.email[:254]
+    try:
+        validate_email(email) if email else None
+    except ValidationError:
+        email = ""
+    return {"full_name": entry.full_name[:60], "email": email, "phone": entry.phone[:20]}
+
+
+def _directory_first_login(username: str, password: str, limits: dict) -> User:
+    """The first sign-in of a directory user: the directory checks the password, then the account is
+    created (unusable local password, source LDAP) in the unit mapped from the entry. A name the
+    directory does not know gets exactly the unknown username's answer."""
+    entry = _directory_entry(username, None)
+    if entry is None:
+        raise _unknown_login(username, password, limits)
+    if not _directory_password(username, None, entry, password):
+        raise _unknown_login(username, password, limits, message=_("单位目录密码错误（尚无本地账号）"))
+    if entry.disabled:
+        raise _directory_disabled(username, None)
+    unit = _directory_unit(username, None, entry)
+    try:
+        with transaction.atomic():
+            return user_create(username=username, unit=unit, password=None, source=UserSource.LDAP,
+                               **_directory_fields(entry))
+    except (IntegrityError, ValidationError):  # created by a sign-in at the same moment, or a bad name
+        account = User.objects.filter(username=username, source=UserSource.LDAP).first()
+        if account is None:
+            raise
+        return account
+
+
+def _directory_login(account: User, password: str) -> User | None:
+    """A later sign-in of a directory account: the directory checks the password (None when wrong,
+    counted like a local one); the name, contact details and unit are refreshed from the entry."""
+    if not directory.enabled():  # the directory was switched off: nothing can check the password
+        make_password(password)
+        return None
+    entry = _directory_entry(account.username, account)
+    if entry is None:
+        make_password(password)
+        return None
+    if not _directory_password(account.username, account, entry, password):
+        return None
+    if entry.disabled:
+        raise _directory_disabled(account.username, account)
+    if not account.is_active:  # deactivated on the platform: the same answer as a local account's
+        return None
+    unit = _directory_unit(account.username, account, entry)
+    fields = {**_directory_fields(entry), "unit": unit}
+    changed = {name: value for name, value in fields.items() if getattr(account, name) != value}
+    if changed:
+        account = user_update(user=account, **changed)
+    return account
+
+
+# Second factor (动态口令) of the three administrators ----------------------------------------------
+
+OTP_PENDING_SECONDS = 300  # the second step must follow the password within this time
+
+
+class SecondFactorRequired(Exception):
+    """The password was right; an administrator must now give their TOTP code (login_second_factor)."""
+
+    def __init__(self, user: User):
+        super().__init__(user.username)
+        self.user = user
+
+
+def needs_second_factor(user: User) -> bool:
+    return bool(settings.JIGUAN_ADMIN_OTP) and any(a.role.duty in ADMIN_DUTIES for a in user.role_assignments())
+
+
+def _confirmed_device(user: User) -> OtpDevice | None:
+    return OtpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def _second_factor_ready(user: User) -> OtpDevice:
+    device = _confirmed_device(user)
+    if device is None or otp.secret_of(device) is None:
+        audit.record(Action.LOGIN_FAILED, user, actor=user, success=False,
+                     message=_("管理员账号未绑定动态口令，拒绝登录"))
+        raise LoginRefused(_("管理员账号须使用动态口令登录，您的账号尚未绑定动态口令。"
+                             "请联系运维人员为您绑定（manage.py otp_enrol）后再登录。"), "otp_not_enrolled")
+    return device
+
+
+def _otp_refusal(failures: int, limits: dict) -> LoginRefused:
+    if failures >= limits["LOGIN_FAILURE_LIMIT"]:
+        return LoginRefused(_("连续 %(n)d 次登录失败，账号已锁定 %(m)d 分钟。") % {
+            "n": limits["LOGIN_FAILURE_LIMIT"], "m": limits["LOCKOUT_MINUTES"]}, "locked")
+    left = limits["LOGIN_FAILURE_LIMIT"] - failures
+    return LoginRefused(_("动态口令错误，再错 %(n)d 次账号将被锁定。") % {"n": left}, "otp_invalid")
+
+
+def login_second_factor(*, request, user_id: int, code: str) -> User:
+    """The second step of an administrator's sign-in: the TOTP code of their device. A wrong code
+    counts toward the same lockout as a wrong password; every attempt is audited and throttled."""
+    limits = settings.JIGUAN_SECURITY
+    ip = context.current().ip
+    account = User.objects.filter(pk=user_id, is_active=True).select_related("unit").first()
+    if account is None:
+        raise LoginRefused(_("登录已失效，请重新输入用户名和密码。"), "expired")
+    _throttle_check(ip, account.username, limits)
+    try:
+        return _login_second_factor(account=account, code=code, limits=limits)
+    except LoginRefused:
+        _throttle_count(ip, account.username, limits)
+        raise
+
+
+def _login_second_factor(*, account: User, code: str, limits: dict) -> User:
+    if account.is_locked:
+        audit.record(Action.LOGIN_FAILED, account, actor=account, success=False, message=_("账号已锁定（动态口令）"))
+        raise _locked_refusal(account.locked_until)
+    device = _second_factor_ready(account)
+    counter = otp.matching_counter(otp.secret_of(device), code, after=device.last_counter)
+    # A code is good once: the update below takes its time step only if no other sign-in has.
+    if counter is None or not OtpDevice.objects.filter(pk=device.pk, last_counter__lt=counter).update(
+            last_counter=counter):
+        failures = _count_failure(account, limits, _("动态口令错误（第 %(n)d 次）"))
+        raise _otp_refusal(failures, limits)
+    with transaction.atomic():
+        User.objects.filter(pk=account.pk).update(failed_login_count=0, locked_until=None)
+        audit.record(Action.LOGIN, account, actor=account, message=_("密码与动态口令验证通过"))
+    return account
+
+
+@transaction.atomic
+def otp_enrol(*, user: User) -> tuple[OtpDevice, str]:
+    """A new device for ``user`` (the operator's ``manage.py otp_enrol``), replacing any other: not
+    usable until confirmed with a code from the authenticator app (otp_confirm). Returns the device
+    and its otpauth:// URI (shown once, as a QR code)."""
+    secret = otp.new_secret()
+    device, _created = OtpDevice.objects.update_or_create(user=user, defaults={
+        "secret_encrypted": otp.encrypt(secret), "confirmed_at": None, "last_counter": 0})
+    audit.record(Action.UPDATE, user, message=_("绑定新的动态口令设备（待确认）"))
+    return device, otp.provisioning_uri(secret, user.username)
+
+
+@transaction.atomic
+def otp_confirm(*, user: User, code: str) -> OtpDevice:
+    """Confirm the device ``otp_enrol`` made with the code it shows now."""
+    device = OtpDevice.objects.select_for_update().filter(user=user).first()
+    secret = otp.secret_of(device) if device is not None else None
+    if secret is None:
+        raise ValidationError({"code": [_("该账号没有待确认的动态口令设备，请先绑定。")]})
+    counter = otp.matching_counter(secret, code, after=device.last_counter)
+    if counter is None:
+        raise ValidationError({"code": [_("动态口令不正确，请输入验证器当前显示的 6 位数字。")]})
+    device.confirmed_at, device.last_counter = timezone.now(), counter
+    device.save(update_fields=["confirmed_at", "last_counter"])
+    audit.record(Action.UPDATE, user, message=_("确认动态口令设备"))
+    return device
+
+
+def otp_rotate_check(*, user: User, code: str) -> str:
+    """The first step of changing one's own device on the account page: the code of the current
+    device (a wrong one counts toward the lockout, as at sign-in). Returns the new device's secret,
+    which the page keeps until otp_rotate_finish."""
+    limits = settings.JIGUAN_SECURITY
+    device = _confirmed_device(user)
+    secret = otp.secret_of(device) if device is not None else None
+    counter = otp.matching_counter(secret, code, after=device.last_counter) if secret else None
+    if counter is None or not OtpDevice.objects.filter(pk=device.pk, last_counter__lt=counter).update(
+            last_counter=counter):
+        failures = _count_failure(user, limits, _("更换动态口令设备时口令错误（第 %(n)d 次）"))
+        raise ValidationError({"code": [_otp_refusal(failures, limits).message]})
+    return otp.new_secret()
+
+
+@transaction.atomic
+def otp_rotate_finish(*, user: User, secret: str, code: str) -> OtpDevice:
+    """Replace the user's device by the one holding ``secret``, once it shows a right code."""
+    counter = otp.matching_counter(secret, code)
+    if counter is None:
+        raise ValidationError({"code": [_("新设备的动态口令不正确，请扫描二维码后输入新验证器显示的 6 位数字。")]})
+    device, _created = OtpDevice.objects.update_or_create(user=user, defaults={
+        "secret_encrypted": otp.encrypt(secret), "confirmed_at": timezone.now(), "last_counter": counter})
+    audit.record(Action.UPDATE, user, message=_("更换动态口令设备"))
+    return device
 
 
 # Roles and assignments (security administrator) ------------------------------------------------
@@ -333,6 +589,9 @@ ADMIN_DUTIES = {Duty.SYSTEM, Duty.SECURITY, Duty.AUDIT}
 def _check_separation(user: User, role: Role) -> None:
     """三员分立: an administrator duty excludes every other duty, business roles included, so the
     audit administrator reads the audit log and nothing else."""
+    if role.duty in ADMIN_DUTIES and user.is_directory_account:
+        raise ValidationError({"role": _("三员须为本地账号：%(user)s 是单位目录账号，不能担任“%(role)s”。") % {
+            "user": user.display_name, "role": role.get_duty_display()}})
     conflicting = (RoleAssignment.objects.filter(user=user).exclude(role__duty=role.duty)
                    .select_related("role"))
     if role.duty not in ADMIN_DUTIES:

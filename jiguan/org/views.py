@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -22,7 +24,7 @@ from jiguan.core.filters import filter_querystring
 from jiguan.core.services import generic_create
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
-from . import filters, forms, services, tables
+from . import directory, filters, forms, otp, services, tables
 from .models import ApiToken, OrgUnit, Role, RoleAssignment, SavedFilter, User
 
 # Organisation units ----------------------------------------------------------------------------
@@ -392,6 +394,34 @@ class SavedFilterDeleteView(ScopedViewMixin, View):
 # Sign-in ---------------------------------------------------------------------------------------
 
 
+OTP_PENDING = "jiguan_otp_pending"  # session key: the administrator whose password was right, awaiting the code
+
+
+def _login_page(request, form, next_url, status=200):
+    return render(request, "registration/login.html", {"form": form, "next": next_url,
+                                                       "directory_login": directory.enabled()}, status=status)
+
+
+def _refused_page(request, form, next_url, refused, template="registration/login.html", extra=None):
+    form.add_error(None, refused.message)
+    context = {"form": form, "next": next_url, "directory_login": directory.enabled(), **(extra or {})}
+    if refused.code == "throttled":
+        response = render(request, template, context, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
+    return render(request, template, context)
+
+
+def _signed_in(request, user, next_url):
+    login(request, user, backend="jiguan.org.backends.ScopedRoleBackend")
+    if user.password_expired:
+        messages.warning(request, _("您的密码已过期或为初始密码，请先修改密码。"))
+        return redirect("password_change")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = ""
+    return HttpResponseRedirect(next_url or reverse("home"))
+
+
 def login_view(request):
     if request.user.is_authenticated:
         return redirect("home")
@@ -401,22 +431,84 @@ def login_view(request):
         try:
             user = services.login_attempt(request=request, username=form.cleaned_data["username"],
                                           password=form.cleaned_data["password"])
+        except services.SecondFactorRequired as second:
+            request.session.cycle_key()
+            request.session[OTP_PENDING] = {"user": second.user.pk, "at": int(time.time()), "next": next_url}
+            return redirect("login_otp")
         except services.LoginRefused as refused:
-            form.add_error(None, refused.message)
-            if refused.code == "throttled":
-                response = render(request, "registration/login.html", {"form": form, "next": next_url},
-                                  status=429)
-                response["Retry-After"] = str(refused.retry_after)
-                return response
-        else:
-            login(request, user)
-            if user.password_expired:
-                messages.warning(request, _("您的密码已过期或为初始密码，请先修改密码。"))
-                return redirect("password_change")
-            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-                next_url = ""
-            return HttpResponseRedirect(next_url or reverse("home"))
-    return render(request, "registration/login.html", {"form": form, "next": next_url})
+            return _refused_page(request, form, next_url, refused)
+        return _signed_in(request, user, next_url)
+    return _login_page(request, form, next_url)
+
+
+def login_otp_view(request):
+    """The second step of an administrator's sign-in (动态口令), after a right password."""
+    pending = request.session.get(OTP_PENDING)
+    if not pending or time.time() - pending["at"] > services.OTP_PENDING_SECONDS:
+        request.session.pop(OTP_PENDING, None)
+        if request.method == "POST":
+            return render(request, "registration/login.html", {
+                "form": forms.LoginForm(), "next": "", "directory_login": directory.enabled(),
+                "login_notice": _("登录已超时，请重新输入用户名和密码。")})
+        return redirect("login")
+    form = forms.OtpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.login_second_factor(request=request, user_id=pending["user"],
+                                                code=form.cleaned_data["code"])
+        except services.LoginRefused as refused:
+            if refused.code in {"locked", "expired", "otp_not_enrolled"}:
+                request.session.pop(OTP_PENDING, None)
+            return _refused_page(request, form, pending["next"], refused, template="registration/login_otp.html")
+        request.session.pop(OTP_PENDING, None)
+        return _signed_in(request, user, pending["next"])
+    return render(request, "registration/login_otp.html", {"form": form})
+
+
+class OtpDeviceView(View):
+    """动态口令: an administrator changes their own device (a new phone): the code of the current
+    device first, then the QR code of a new one and a code from it."""
+
+    SESSION_KEY = "jiguan_otp_rotate"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("login")
+        if not services.needs_second_factor(request.user):
+            raise PermissionDenied(_("只有系统管理员、安全管理员和审计管理员使用动态口令。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        request.session.pop(self.SESSION_KEY, None)
+        return self.page(forms.OtpCodeForm())
+
+    def post(self, request):
+        form = forms.OtpCodeForm(request.POST)
+        pending = request.session.get(self.SESSION_KEY)
+        new_secret = otp.secret_from_session(pending) if pending else None
+        if form.is_valid():
+            try:
+                if new_secret is None:
+                    new_secret = services.otp_rotate_check(user=request.user, code=form.cleaned_data["code"])
+                    request.session[self.SESSION_KEY] = otp.encrypt(new_secret)
+                    return self.page(forms.OtpCodeForm(), new_secret)
+                services.otp_rotate_finish(user=request.user, secret=new_secret, code=form.cleaned_data["code"])
+            except ValidationError as exc:
+                form.add_error("code", exc.message_dict.get("code", exc.messages))
+            else:
+                request.session.pop(self.SESSION_KEY, None)
+                messages.success(request, _("动态口令设备已更换，下次登录请使用新设备上的口令。"))
+                return redirect("home")
+        return self.page(form, new_secret)
+
+    def page(self, form, new_secret=None):
+        context = {"form": form, "breadcrumbs": [(_("动态口令"), None)]}
+        if new_secret:
+            uri = otp.provisioning_uri(new_secret, self.request.user.username)
+            context.update(uri=uri, qr=otp.qr_svg(uri), secret=new_secret)
+        response = render(self.request, "org/otp_device.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 @require_POST
@@ -430,6 +522,9 @@ def logout_view(request):
 def password_change_view(request):
     if not request.user.is_authenticated:
         return redirect("login")
+    if request.user.is_directory_account:
+        messages.info(request, _("您的账号通过单位目录登录，请在单位目录（统一身份认证）中修改密码。"))
+        return redirect("home")
     form = forms.PasswordChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         from django.contrib.auth import update_session_auth_hash
@@ -442,7 +537,8 @@ def password_change_view(request):
             messages.success(request, _("密码已修改。"))
             return redirect("home")
     return render(request, "registration/password_change.html", {
-        "form": form, "breadcrumbs": [(_("修改密码"), None)]})
+        "form": form, "breadcrumbs": [(_("修改密码"), None)],
+        "otp_device": services.needs_second_factor(request.user)})
 
 
 def switch_unit_view(request):

@@ -197,6 +197,31 @@ JIGUAN_SECURITY = {
     "LOGIN_THROTTLE_PER_IP": env_int("LOGIN_THROTTLE_PER_IP", 20),
     "LOGIN_THROTTLE_PER_ACCOUNT": env_int("LOGIN_THROTTLE_PER_ACCOUNT", 10),
 }
+# Single sign-on with the province's directory (统一身份认证, docs/operations.md "Single sign-on"):
+# LDAP through ldap3 (jiguan.org.directory), off while JIGUAN_LDAP_URI is empty. A directory account
+# is created at its first sign-in in the unit whose 统一社会信用代码 is its UNIT_ATTR.
+JIGUAN_LDAP = {
+    "URI": os.environ.get("JIGUAN_LDAP_URI", "").strip(),  # ldap://host:389 or ldaps://host:636
+    "START_TLS": env_bool("JIGUAN_LDAP_START_TLS", False),
+    "CA_FILE": os.environ.get("JIGUAN_LDAP_CA_FILE", ""),  # the directory's CA (PEM); empty: the system's
+    "BIND_DN": os.environ.get("JIGUAN_LDAP_BIND_DN", ""),  # the service account that searches; empty: anonymous
+    "BIND_PASSWORD": os.environ.get("JIGUAN_LDAP_BIND_PASSWORD", ""),
+    "USER_BASE": os.environ.get("JIGUAN_LDAP_USER_BASE", ""),  # e.g. ou=people,dc=example,dc=gov
+    "USER_FILTER": os.environ.get("JIGUAN_LDAP_USER_FILTER", "(&(objectClass=inetOrgPerson)(uid={username}))"),
+    "ATTR_NAME": os.environ.get("JIGUAN_LDAP_ATTR_NAME", "cn"),
+    "ATTR_EMAIL": os.environ.get("JIGUAN_LDAP_ATTR_EMAIL", "mail"),
+    "ATTR_PHONE": os.environ.get("JIGUAN_LDAP_ATTR_PHONE", "mobile"),
+    "ATTR_UNIT": os.environ.get("JIGUAN_LDAP_ATTR_UNIT", "departmentNumber"),
+    # A disabled entry: this attribute holds one of these values (case-insensitive), or the entry
+    # carries ppolicy's pwdAccountLockedTime.
+    "ATTR_DISABLED": os.environ.get("JIGUAN_LDAP_ATTR_DISABLED", "employeeType"),
+    "DISABLED_VALUES": env_list("JIGUAN_LDAP_DISABLED_VALUES", "disabled"),
+    "TIMEOUT": env_int("JIGUAN_LDAP_TIMEOUT", 5),  # seconds, to connect and for each operation
+}
+# 三员 (system, security and audit administrators) sign in with a second factor (TOTP) after the
+# password. Off only for the demo and development (DEBUG); the production settings refuse False.
+JIGUAN_ADMIN_OTP = env_bool("JIGUAN_ADMIN_OTP", True)
+JIGUAN_OTP_ISSUER = os.environ.get("JIGUAN_OTP_ISSUER", "机关事务平台")
 SESSION_COOKIE_AGE = JIGUAN_SECURITY["SESSION_IDLE_MINUTES"] * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True

@@ -5,7 +5,15 @@ from django.core.exceptions import ImproperlyConfigured
 from jiguan.audit.keys import DEV_KEY
 
 from .base import *  # noqa: F403
-from .base import INSECURE_SECRET_KEY, JIGUAN_AUDIT_KEYS, PRIVATE_STORAGE, SECRET_KEY, env_bool, env_int
+from .base import (
+    INSECURE_SECRET_KEY,
+    JIGUAN_ADMIN_OTP,
+    JIGUAN_AUDIT_KEYS,
+    PRIVATE_STORAGE,
+    SECRET_KEY,
+    env_bool,
+    env_int,
+)
 
 DEBUG = env_bool("DEBUG", False)
 if DEBUG:
@@ -19,6 +27,9 @@ if DEV_KEY in JIGUAN_AUDIT_KEYS:  # published in the code: as the current key or
     raise ImproperlyConfigured("JIGUAN_AUDIT_KEY_FILE (or JIGUAN_AUDIT_KEY) holds the published development "
                                "key: remove it and use a key of this installation (docs/operations.md, "
                                "\"The audit key\").")
+if not JIGUAN_ADMIN_OTP:
+    raise ImproperlyConfigured("JIGUAN_ADMIN_OTP must be on in production: the system, security and audit "
+                               "administrators sign in with a second factor (docs/operations.md, \"Single sign-on\").")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
