@@ -48,6 +48,8 @@ TARGETS = {  # scenario figure -> (target, unit, comparison) at 1m, PostgreSQL (
     "search_name_api": (50, "ms", "<="), "search_initials_api": (50, "ms", "<="),
     "summary_province": (200, "ms", "<="), "summary_city": (200, "ms", "<="),
     "depreciation_month": (30_000, "ms", "<="),
+    "audited_writes": (200, "writes/s", ">="),  # issue 18: 20 concurrent writers, any scale
+    "audited_registrations": (200, "writes/s", ">="),
 }
 
 
@@ -387,6 +389,176 @@ def scenario_audit(ctx):
     return {"audit_verify": figure}
 
 
+WRITERS = 20  # concurrent audited writers (issue 18)
+
+
+def _writers_run(units, user_id, mode, seconds, body):
+    """``WRITERS`` processes (forked from this one, each with its own database connection), writer
+    ``n`` calling ``body(unit)`` on ``units[n]`` in a loop for ``seconds`` after a common start.
+    Returns (writes, elapsed seconds, per-write latencies in ms)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # a forked child must not share the parent's socket
+    fork = multiprocessing.get_context("fork")
+    ready, go, results = fork.Barrier(len(units) + 1), fork.Event(), fork.Queue()
+
+    def child(n):
+        from django.conf import settings
+        from django.db import connection
+
+        from jiguan.core.context import acting_as
+        from jiguan.org.models import User
+
+        settings.JIGUAN_AUDIT_SEAL = mode
+        user = User.objects.select_related("unit").get(pk=user_id)
+        latencies, errors = [], 0
+        with acting_as(user, channel="api"):
+            body(units[n], user)  # warm-up: connection, caches, first codes of the unit
+            ready.wait()
+            go.wait()
+            deadline = time.perf_counter() + seconds
+            while (started := time.perf_counter()) < deadline:
+                try:
+                    body(units[n], user)
+                except Exception:  # noqa: BLE001 - counted: a writer must not die silently
+                    errors += 1
+                    continue
+                latencies.append((time.perf_counter() - started) * 1000)
+        connection.close()
+        results.put((latencies, errors))
+
+    processes = [fork.Process(target=child, args=(n,)) for n in range(len(units))]
+    for process in processes:
+        process.start()
+    ready.wait()
+    started = time.perf_counter()
+    go.set()
+    collected = [results.get(timeout=seconds + 120) for _ in processes]
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join(timeout=60)
+    latencies = [ms for lat, _ in collected for ms in lat]
+    errors = sum(e for _, e in collected)
+    if errors:
+        raise RuntimeError(f"{errors} writes failed in {mode} mode (see the worker's log)")
+    return len(latencies), elapsed, latencies
+
+
+def scenario_audited_writes(ctx):
+    """9. Audited writes with 20 concurrent writers (issue 18), 20 processes with a connection each.
+    The floor: each commits one trivial insert per transaction, the most writes/s this machine's
+    database commits; every other figure is reported beside it as a ratio (of_floor).
+    ``audited_writes``: the same insert and its audit record per transaction, the audit path's own
+    cost; ``audited_registrations``: each writer registers one card at a time in its own unit (验收登记
+    through assets.services.asset_register: card, timeline entry, code counter, audit record, outbox
+    event), as 20 clerks or API clients would. Each with the production setting (records sealed
+    after commit) and, as ``_locked``, with records chained inside each transaction (the design
+    before: every audited transaction holds the chain head until it commits). Afterwards the chain
+    must verify, and an edited and a deleted record of the run must be caught (each in a transaction
+    that is rolled back)."""
+    from datetime import date as _date
+    from decimal import Decimal
+
+    from django.db import connection, transaction
+
+    from jiguan.assets.services import asset_register
+    from jiguan.audit import services as audit
+    from jiguan.audit.models import Action, AuditEvent
+    from jiguan.audit.verify import verify_chain
+    from jiguan.org.models import OrgKind, OrgUnit
+
+    units = list(OrgUnit.objects.filter(path__startswith=ctx.city.path, kind=OrgKind.AGENCY)
+                 .order_by("path")[:WRITERS])
+    if len(units) < WRITERS:
+        raise Skip(f"the city has {len(units)} agencies, {WRITERS} are needed")
+    seconds = 3 if ctx.quick else 10
+    values = {"name": "台式计算机", "class_code": "A02010105", "original_value": Decimal("6000.00"),
+              "acquisition_method": "purchase", "acquired_on": _date(2024, 1, 15), "funding_source": "fiscal",
+              "status": "in_use"}
+
+    def register(unit, user):
+        asset_register(owner_unit=unit, on=values["acquired_on"], actor=user, **values)
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_floor (id INTEGER PRIMARY KEY, n INTEGER)"
+                       if connection.vendor == "sqlite" else
+                       "CREATE TABLE IF NOT EXISTS bench_commit_floor (id bigserial PRIMARY KEY, n integer)")
+
+    def trivial(unit, user):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_commit_floor (n) VALUES (%s)", [unit.pk])
+
+    def audited(unit, user):  # the trivial write and its audit record: the audit path's own cost
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_commit_floor (n) VALUES (%s)", [unit.pk])
+            audit.record(Action.UPDATE, object_type_label="bench.floor", object_id=str(unit.pk),
+                         object_repr=unit.name, after={"n": unit.pk})
+
+    out = {}
+    first_id = (AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    writes, elapsed, _lat = _writers_run(units, ctx.city_manager.pk, "after_commit", seconds, trivial)
+    floor = writes / elapsed
+    out["commit_floor"] = {**stats(_lat), "unit": "ms", "writes_per_s": round(floor), "writers": WRITERS}
+    runs = (("after_commit", "audited_writes", audited), ("in_transaction", "audited_writes_locked", audited),
+            ("after_commit", "audited_registrations", register),
+            ("in_transaction", "audited_registrations_locked", register))
+    for mode, name, body in runs:
+        before = AuditEvent.objects.count()
+        writes, elapsed, latencies = _writers_run(units, ctx.city_manager.pk, mode, seconds, body)
+        audit.seal_all()  # nothing should be left: reported if there was
+        chained = AuditEvent.objects.count() - before
+        figure = {**stats(latencies), "unit": "ms", "writes_per_s": round(writes / elapsed),
+                  "writers": WRITERS, "of_floor": round(writes / elapsed / floor, 2) if floor else None}
+        if chained < writes:
+            raise RuntimeError(f"{mode}: {writes} registrations but {chained} audit records chained")
+        out[name] = figure
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_commit_floor")
+
+    started = time.perf_counter()
+    result = verify_chain()
+    verify_ms = (time.perf_counter() - started) * 1000
+    if not result.ok:
+        raise RuntimeError(f"audit chain broken after the writers at {result.broken_id}: {result.reason}")
+    caught = _tamper_caught(first_id)
+    out["audited_writes_verify"] = {**stats([verify_ms]), "unit": "ms", "records": result.checked,
+                                    "tamper_caught": caught}
+    if caught != "edited and deleted records caught":
+        raise RuntimeError(f"after the writers: {caught}")
+    return out
+
+
+def _tamper_caught(event_id: int) -> str:
+    """Edit, then delete, one record the writers wrote, inside a transaction that is rolled back,
+    and check audit_verify names it each time (on PostgreSQL the append-only trigger is switched
+    off for it, as an intruder with the owner's rights could)."""
+    from django.db import connection, transaction
+
+    from jiguan.audit.verify import verify_chain
+
+    class RolledBack(Exception):
+        pass
+
+    tampering = [("UPDATE audit_auditevent SET object_repr = 'forged' WHERE id = %s", "edit"),
+                 ("DELETE FROM audit_auditevent WHERE id = %s", "delete")]
+    found = []
+    for sql, _what in tampering:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
+                cursor.execute(sql, [event_id])
+                found.append(verify_chain().broken_id == event_id)
+                raise RolledBack
+        except RolledBack:
+            pass
+    if found == [True, True]:
+        return "edited and deleted records caught"
+    return f"tampering not caught: edit caught {found[0]}, delete caught {found[1]}"
+
+
 def scenario_bookings(ctx):
     """7. Concurrent booking of one car and one room (100 clients)."""
     raise Skip("bookings: the cars and rooms modules do not exist yet")
@@ -507,7 +679,7 @@ def _wrk(url, header, duration) -> dict:
 
 SCENARIOS = [("import", scenario_import), ("list", scenario_list), ("search", scenario_search),
              ("summary", scenario_summary), ("depreciation", scenario_depreciation), ("audit", scenario_audit),
-             ("bookings", scenario_bookings), ("http", scenario_http)]
+             ("audited_writes", scenario_audited_writes), ("bookings", scenario_bookings), ("http", scenario_http)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -591,12 +763,15 @@ def target_note(name: str, figure: dict, scale: str, db: str) -> str:
     if key not in TARGETS or "median" not in figure and "rows_per_s" not in figure:
         return ""
     target, unit, op = TARGETS[key]
-    value = figure.get("rows_per_s") if unit == "rows/s" else figure.get("p95")
+    value = {"rows/s": figure.get("rows_per_s"), "writes/s": figure.get("writes_per_s")}.get(unit, figure.get("p95"))
     if value is None:
         return ""
     ok = value >= target if op == ">=" else value <= target
     verdict = "met" if ok else "MISSED"
-    applies = "" if scale in ("1m", "10m") and db == "postgresql" else " (target is for 1m on PostgreSQL)"
+    if unit == "writes/s":
+        applies = "" if db == "postgresql" else " (target is for PostgreSQL)"
+    else:
+        applies = "" if scale in ("1m", "10m") and db == "postgresql" else " (target is for 1m on PostgreSQL)"
     return f"{op} {target} {unit}: {verdict}{applies}"
 
 
@@ -620,7 +795,8 @@ def table(results: dict, scale: str) -> str:
                 else:
                     extra = []
                     for k in ("rows", "total", "matching_cards", "page", "cards", "entries", "records",
-                              "records_per_s", "rows_per_s"):
+                              "records_per_s", "rows_per_s", "writes_per_s", "writers", "of_floor",
+                              "tamper_caught"):
                         if k in f:
                             extra.append(f"{k} {f[k]}")
                     note = target_note(name, f, scale, db)

@@ -38,13 +38,10 @@ class Action(models.TextChoices):
     TOKEN_REVOKE = "token_revoke", _("撤销令牌")
 
 
-class AuditEvent(models.Model):
-    """One audited event. ``org_path`` is the acting unit's path at the time (the row's data scope)."""
+class RecordFields(models.Model):
+    """What one audit record says: written by ``audit.services.record`` in the business transaction
+    (as a ``PendingRecord``) and copied unchanged into the chain (``AuditEvent``) when it is sealed."""
 
-    scope_path = "org_path"
-
-    # Assigned by the writer under the chain lock, so ids are gap-free: a removed row is a gap.
-    id = models.BigIntegerField(primary_key=True)
     occurred_at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
                               on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
@@ -63,6 +60,19 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("修改后"), null=True, blank=True)
     success = models.BooleanField(_("成功"), default=True)
     message = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(RecordFields):
+    """One audited event in the chain. ``org_path`` is the acting unit's path at the time (the row's
+    data scope). Written only by the sealer (``audit.services.seal``), never by a business transaction."""
+
+    scope_path = "org_path"
+
+    # Assigned by the sealer under the chain lock, so ids are gap-free: a removed row is a gap.
+    id = models.BigIntegerField(primary_key=True)
     prev_hash = models.CharField(_("前一记录摘要"), max_length=64)
     hash = models.CharField(_("摘要 (SM3)"), max_length=64, unique=True)
     # Which audit key signed the record (a digest of the key, audit.keys.key_id); empty: plain SM3,
@@ -102,8 +112,33 @@ class AuditEvent(models.Model):
             return self.object_type
 
 
+class PendingRecord(RecordFields):
+    """An audit record written in its business transaction and not chained yet (待封存). Writers insert
+    these without any shared lock; after their transaction commits, and every minute from beat, the
+    sealer (``audit.services.seal``) moves them into the chain in one short transaction of its own and
+    deletes them here. Normally a record waits milliseconds; on PostgreSQL a trigger refuses UPDATE of
+    this table (docs/development/architecture.md, "Sealing after commit")."""
+
+    scope_global = True  # internal bookkeeping: read by the sealer and audit_verify only
+
+    id = models.BigAutoField(primary_key=True)
+    # Only the primary key is indexed: the table is written once per record, read in id order by the
+    # sealer and emptied by it, so any other index would only slow the writers down.
+    occurred_at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    org = models.ForeignKey("org.OrgUnit", verbose_name=_("操作人单位"), null=True, blank=True,
+                            on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"pending audit record {self.pk}: {self.action} {self.object_repr}"
+
+
 class ChainHead(models.Model):
-    """The end of the hash chain: one row. Writers lock it, so the chain has one order."""
+    """The end of the hash chain: one row. The sealer locks it, so the chain has one order."""
 
     scope_global = True  # internal bookkeeping, never shown
 

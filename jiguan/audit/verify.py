@@ -5,7 +5,10 @@ key ring lists the current key first and older keys after it, and a record signe
 than the record before it is reported (a retired key kept to verify old records cannot sign new
 ones). A record without a key id is checked with plain SM3 and accepted only as part of the prefix
 written before the installation had a key: its id must be at most ``JIGUAN_AUDIT_PLAIN_UNTIL`` (a
-setting, outside the database) and no keyed record may come before it."""
+setting, outside the database) and no keyed record may come before it.
+
+Records not sealed yet (``PendingRecord``) are not part of the chain; the result counts them, so that
+a sealer that stopped running shows (``audit_verify`` warns about any older than a few minutes)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from django.conf import settings
 from . import keys
 from .chain import digest
 from .models import GENESIS_HASH, AuditEvent, ChainHead
-from .services import event_values
+from .services import event_values, pending_summary
 
 CHUNK = 5000
 
@@ -31,6 +34,8 @@ class Result:
     last_hash: str = ""  # the hash of the last record verified
     plain_until: int = 0  # JIGUAN_AUDIT_PLAIN_UNTIL: the last id a plain record may have
     beyond_plain_until: bool = False  # broken at a plain record after JIGUAN_AUDIT_PLAIN_UNTIL
+    pending: int = 0  # records written and committed but not chained yet (audit.models.PendingRecord)
+    pending_oldest: object = None  # when the oldest of them was written
 
 
 def plain_prefix() -> int:
@@ -101,4 +106,6 @@ def verify_chain(progress=None) -> Result:
         return broken(checked + 1 if head.last_id > checked else head.last_id,
                       f"the chain head records {head.last_id} records ending in {head.last_hash[:12]}…, "
                       f"the log holds {checked}: records were removed from the end")
-    return Result(True, checked, plain=plain, last_hash=prev_hash, plain_until=plain_until)
+    pending, oldest = pending_summary()
+    return Result(True, checked, plain=plain, last_hash=prev_hash, plain_until=plain_until,
+                  pending=pending, pending_oldest=oldest)

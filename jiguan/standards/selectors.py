@@ -72,9 +72,11 @@ def standard_values(table_code: str, on_date: date | datetime) -> dict[str, Stan
     """Every key of the table in force on ``on_date``, by key: one query for a batch calculation
     (e.g. depreciating thousands of assets for one month). Raises if the table does not exist."""
     day = as_date(on_date)
-    table = get_table(table_code)
-    entries = StandardEntry.objects.in_force(day).filter(table=table).select_related("table")
-    return {e.key: e for e in entries}
+    entries = {e.key: e for e in StandardEntry.objects.in_force(day).filter(table__code=table_code)
+               .select_related("table")}
+    if not entries:
+        get_table(table_code)  # raises when the table does not exist; an empty table is no error
+    return entries
 
 
 def entries_in_force(table: StandardTable, on_date: date):

@@ -181,6 +181,13 @@ def _serialised_live_server(request):
         httpd.set_app(_OneRequestAtATime(httpd.get_app()))
 
 
+@pytest.fixture(autouse=True)
+def _audit_sealed_after_commit(settings):
+    """The live server's transactions commit, so the browser journeys run the production audit path:
+    records chained by the sealer after each request's transaction commits."""
+    settings.JIGUAN_AUDIT_SEAL = "after_commit"
+
+
 @pytest.fixture
 def traffic(live_server):
     parts = urlsplit(live_server.url)

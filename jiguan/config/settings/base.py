@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE = {
     # Events for other systems whose first attempt was lost or whose back-off is over
     # (jiguan.core.events.services.sweep).
     "events-sweep": {"task": "jiguan.core.events.tasks.sweep", "schedule": 60.0},
+    # Audit records a crash left pending between commit and sealing (jiguan.audit.services.seal_all).
+    "audit-seal": {"task": "jiguan.audit.tasks.seal", "schedule": 60.0},
 }
 
 AUTH_USER_MODEL = "org.User"
@@ -345,6 +347,16 @@ JIGUAN_AUDIT_KEYS = load_audit_keys(os.environ.get("JIGUAN_AUDIT_KEY", ""),
 # The id of the last record written before the installation had a key (plain SM3); any plain record
 # after it fails audit_verify. 0 (new installations): every record must be keyed.
 JIGUAN_AUDIT_PLAIN_UNTIL = env_int("JIGUAN_AUDIT_PLAIN_UNTIL", 0)
+# When an audit record is chained (docs/development/architecture.md, "Sealing after commit"):
+# "after_commit" (default) by the sealer once its transaction commits, so audited writes never wait for
+# each other; "in_transaction" inside the writer's own transaction under the chain head's lock (one
+# audited transaction at a time; the test settings use it so a test sees its records at once).
+JIGUAN_AUDIT_SEAL = os.environ.get("JIGUAN_AUDIT_SEAL", "after_commit")
+# How long (seconds) a sealer after commit waits for the chain head held by the sealer before it; past
+# it the records are left to the audit-seal sweep (a sealer holds the head for milliseconds).
+JIGUAN_AUDIT_SEAL_WAIT = float(os.environ.get("JIGUAN_AUDIT_SEAL_WAIT", "2"))
+if JIGUAN_AUDIT_SEAL not in ("after_commit", "in_transaction"):
+    raise ImproperlyConfigured(f"JIGUAN_AUDIT_SEAL must be after_commit or in_transaction, not {JIGUAN_AUDIT_SEAL!r}")
 
 # Serve static files straight from the app and vendor folders when DEBUG or under test (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG or bool(os.environ.get("JIGUAN_TESTING"))

@@ -25,6 +25,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("JIGUAN_TEST_CELERY_QUEUE", "celery")
 CELERY_RESULT_EXPIRES = 600  # a test worker's results do not outlive the run for long
 JIGUAN_AUDIT_KEYS = [DEV_KEY]  # a fixed key, so tests know it
+# Tests run inside a transaction that never commits, so records are chained at once, inside it; the
+# production path (sealing after commit) is tested in jiguan/audit/tests/test_sealing.py, and the
+# browser tests (jiguan/tests_browser/conftest.py), whose live server commits, run it throughout.
+JIGUAN_AUDIT_SEAL = os.environ.get("JIGUAN_AUDIT_SEAL", "in_transaction")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 

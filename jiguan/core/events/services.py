@@ -81,7 +81,7 @@ def emit_many(kind: str, items: Iterable[tuple[models.Model, dict]]) -> list[Eve
         events.append(Event(kind=kind, content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk,
                             object_repr=str(obj)[:200], payload=payload, occurred_at=now))
     subscribers = [s for s in EventSubscriber.objects.filter(is_active=True) if s.takes(kind)]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # an event that cannot be written fails the write
         events = Event.objects.bulk_create(events)
         if events and events[0].pk is None:  # backends without RETURNING
             events = list(Event.objects.filter(uuid__in=[e.uuid for e in events]).order_by("pk"))

@@ -1,8 +1,12 @@
 import sys
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from jiguan.audit.verify import plain_prefix, verify_chain
+
+SEAL_LATE_MINUTES = 5  # records are sealed after commit and by the audit-seal sweep every minute
 
 
 class Command(BaseCommand):
@@ -27,6 +31,16 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(
                     f"JIGUAN_AUDIT_PLAIN_UNTIL={result.plain_until} lies beyond the records from before the "
                     f"audit key: set it to {result.plain} so that no later record can be plain SM3"))
+            if result.pending:
+                late = result.pending_oldest < timezone.now() - timedelta(minutes=SEAL_LATE_MINUTES)
+                line = (f"{result.pending} records are written but not sealed yet (the oldest at "
+                        f"{result.pending_oldest:%Y-%m-%d %H:%M:%S %Z})")
+                if late:
+                    self.stdout.write(self.style.WARNING(
+                        line + ": the sealer is not running; start beat (audit-seal) or run manage.py "
+                               "audit_seal from cron"))
+                else:
+                    self.stdout.write(line)
             return
         self.stderr.write(self.style.ERROR(
             f"audit chain BROKEN at record {result.broken_id}: {result.reason} "
