@@ -21,8 +21,12 @@ class AssetsConfig(AppConfig):
 
     def ready(self):
         from jiguan.core import menu
+        from jiguan.notifications import digest
         from jiguan.org import roles
         from jiguan.workflow import registry
+
+        # 每日汇总: an asset manager's registrations and disposals of the day in their scope.
+        digest.register("assets.changes", "jiguan.assets.digest.changes_section", order=20)
 
         # The asset manager (资产管理员) runs the whole lifecycle within their scope; a unit leader
         # reads cards and reports of their unit; approvers see requests through the workflow.

@@ -17,7 +17,21 @@ def notify(*, recipients, title: str, body: str = "", url: str = "") -> list[Not
     unique = {u.pk: u for u in recipients if u is not None and u.pk}
     rows = Notification.objects.bulk_create([
         Notification(recipient_id=pk, title=title[:200], body=body[:1000], url=url[:300]) for pk in unique])
+    _send_after_commit(rows)
+    return rows
 
+
+def notify_each(messages) -> list[Notification]:
+    """One notification per ``(recipient_id, title, body, url)`` of ``messages``, each its own text
+    (reminders, the daily summary): one INSERT, handed to the outbound senders after commit."""
+    rows = Notification.objects.bulk_create([
+        Notification(recipient_id=recipient_id, title=title[:200], body=body[:1000], url=url[:300])
+        for recipient_id, title, body, url in messages])
+    _send_after_commit(rows)
+    return rows
+
+
+def _send_after_commit(rows: list[Notification]) -> None:
     def deliver():
         for sender in configured_senders():
             for row in rows:
@@ -27,7 +41,6 @@ def notify(*, recipients, title: str, body: str = "", url: str = "") -> list[Not
                     log.exception("sender %s failed for notification %s", sender, row.pk)
 
     transaction.on_commit(deliver)
-    return rows
 
 
 def unread_count(user) -> int:

@@ -9,8 +9,12 @@ class WorkflowConfig(AppConfig):
 
     def ready(self):
         from jiguan.core import menu
+        from jiguan.notifications import digest
         from jiguan.org import roles
         from jiguan.org.models import Duty
+
+        # 每日汇总: each user's approvals waiting (jiguan.workflow.reminders).
+        digest.register("workflow.pending", "jiguan.workflow.reminders.pending_section", order=10)
 
         menu.register("workflow", _("审批"), "check2-square", [
             menu.MenuItem(_("我的待办"), "workflow:todo", None, "inbox", badge="jiguan.workflow.selectors.todo_count",

@@ -205,6 +205,9 @@ class ApprovalRequest(TimeStampedModel):
     # to route on and by the periodic sweep; cleared when the route can finish again.
     stuck_reason = models.CharField(_("无法继续的原因"), max_length=500, blank=True)
     stuck_at = models.DateTimeField(_("发现无法继续的时间"), null=True, blank=True)
+    # The last reminder (催办) sent to the current approvers (jiguan.workflow.reminders): the next one
+    # waits JIGUAN_REMINDER_AFTER_HOURS from it. Not business data: updated_at does not move with it.
+    reminded_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True, editable=False)
 
     objects = ApprovalRequestManager()
 

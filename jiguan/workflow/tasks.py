@@ -29,3 +29,14 @@ def sweep(min_age: int = 60) -> dict:
 
     with acting_as(None, channel="job"):
         return services.workflow_sweep(min_age=min_age)
+
+
+@shared_task(name="jiguan.workflow.tasks.remind", ignore_result=True)
+def remind() -> dict:
+    """Approval reminders (催办): jiguan.workflow.reminders.reminders_send."""
+    from jiguan.core.context import acting_as
+
+    from . import reminders
+
+    with acting_as(None, channel="job"):
+        return reminders.reminders_send()
