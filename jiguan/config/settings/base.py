@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -165,6 +166,11 @@ CELERY_BEAT_SCHEDULE = {
     # Events for other systems whose first attempt was lost or whose back-off is over
     # (jiguan.core.events.services.sweep).
     "events-sweep": {"task": "jiguan.core.events.tasks.sweep", "schedule": 60.0},
+    # Approval reminders (催办) to the approvers of requests waiting JIGUAN_REMINDER_AFTER_HOURS at their
+    # step (jiguan.workflow.reminders.reminders_send); each request at most once per that many hours.
+    "approval-reminders": {"task": "jiguan.workflow.tasks.remind", "schedule": 3600.0},
+    # The daily summary (每日汇总) of yesterday, at 07:00 in CELERY_TIMEZONE (jiguan.notifications.digest).
+    "daily-summary": {"task": "jiguan.notifications.tasks.daily_summary", "schedule": crontab(hour=7, minute=0)},
     # Audit records a crash left pending between commit and sealing (jiguan.audit.services.seal_all).
     "audit-seal": {"task": "jiguan.audit.tasks.seal", "schedule": 60.0},
 }
@@ -236,6 +242,9 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+CELERY_TIMEZONE = TIME_ZONE  # beat's crontab entries (daily-summary at 07:00) in local time, not UTC
+# Hours an approval request waits at its step before its approvers are reminded (催办), and between two.
+JIGUAN_REMINDER_AFTER_HOURS = env_int("JIGUAN_REMINDER_AFTER_HOURS", 24)
 USE_I18N = True
 USE_TZ = True
 
