@@ -4,13 +4,16 @@ wrong codes count toward the same lockout as wrong passwords; business users are
 operator enrols a device with ``manage.py otp_enrol``; an administrator changes their own device on
 the account page after giving a code of the current one."""
 
+import importlib
 import io
+import sys
 import time
 from types import SimpleNamespace
 from unittest import mock
 
 import pyotp
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -159,7 +162,28 @@ def test_the_second_step_expires(users):
     assert client.get("/login/otp/")["Location"] == "/login/"
 
 
-def test_switched_off_only_outside_production(users, settings):
+def _import_settings(monkeypatch, module, **env):
+    monkeypatch.setenv("SECRET_KEY", "k" * 50)
+    monkeypatch.setenv("DEBUG", "0")
+    monkeypatch.setenv("JIGUAN_AUDIT_KEY", "ab" * 32)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    names = (f"jiguan.config.settings.{module}", "jiguan.config.settings.base")
+    for name in names:
+        sys.modules.pop(name, None)
+    try:
+        return importlib.import_module(f"jiguan.config.settings.{module}")
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
+
+
+def test_switched_off_only_outside_production(users, settings, monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="JIGUAN_ADMIN_OTP must be on in production"):
+        _import_settings(monkeypatch, "production", JIGUAN_ADMIN_OTP="0")
+    monkeypatch.delenv("JIGUAN_ADMIN_OTP")
+    assert _import_settings(monkeypatch, "production").JIGUAN_ADMIN_OTP is True
+    assert _import_settings(monkeypatch, "dev").JIGUAN_ADMIN_OTP is False, "the demo signs in with the password"
     settings.JIGUAN_ADMIN_OTP = False
     assert login_page(Client(), "sysadmin", PASSWORD).status_code == 302
 
