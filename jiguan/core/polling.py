@@ -112,7 +112,7 @@ class UpdatedSinceFilter(BaseFilterBackend):
              "description": "For systems that poll: only rows whose `updated_at` is at or after this instant "
                             "(ISO 8601, e.g. `2026-12-01T08:00:00+08:00` or `…Z`; encode `+` as `%2B`; without "
                             "an offset, and for a date alone such as `2026-12-01` (its start), the server's "
-                            "time zone, Asia/Shanghai). The rows are then ordered by `updated_at, id` "
+                            "time zone: TIME_ZONE, by default Asia/Shanghai). The rows are then ordered by `updated_at, id` "
                             "(`ordering` is ignored) and `next` is a keyset cursor (`updated_since` and "
                             "`after_id` of the page's last row): follow it to page through. An invalid value "
                             "is 400 `validation_error`. See docs/development/events.md, \"Polling with "
