@@ -172,3 +172,25 @@ def test_the_summary_and_reminders_show_on_the_message_page(start_purchase, peop
     assert page.status_code == 200
     text = page.content.decode()
     assert f"催办：{request.title}" in text and "每日汇总" in text and "待办审批 1 项" in text
+
+
+def test_the_approvers_reminded_are_those_whose_todo_list_holds_the_request(start_purchase, people):
+    """reminders.approvers() finds every request's deciders at once; 我的待办 asks per user: they agree."""
+    from jiguan.workflow.models import ApprovalRequest
+
+    at_leader = start_purchase(1000, title="单位负责人处")
+    moved_on = start_purchase(2000, title="机关事务局处")
+    delegated = start_purchase(3000, title="已转办")
+    with acting_as(people["leader"]):
+        services.request_approve(request=moved_on, actor=people["leader"], comment="同意")
+        services.request_delegate(request=delegated, actor=people["leader"], to_user=people["leader2"],
+                                  comment="请代为审批")
+    rows = reminders._rows(reminders._pending())
+    found = reminders.approvers(rows)
+    for person in people.values():
+        person.clear_permission_cache()
+        todo = set(ApprovalRequest.objects.todo_for(person).values_list("pk", flat=True))
+        assert todo == {pk for pk, users in found.items() if person.pk in users}, person.username
+    assert found[at_leader.pk] == {people["leader"].pk, people["leader2"].pk}
+    assert found[moved_on.pk] == {people["offices"].pk}
+    assert found[delegated.pk] == {people["leader2"].pk}
