@@ -69,7 +69,7 @@ def _parse_after(raw: str) -> int:
         value = int(raw)
     except (TypeError, ValueError):
         value = -1
-    if value < 0:
+    if not 0 <= value <= 2**63 - 1:  # a primary key (bigint)
         raise exceptions.ValidationError({AFTER_PARAM: [_("请填写非负整数（上一页最后一条记录的 id）。")]})
     return value
 
@@ -118,7 +118,7 @@ class UpdatedSinceFilter(BaseFilterBackend):
                             "is 400 `validation_error`. See docs/development/events.md, \"Polling with "
                             "updated_since\"."},
             {"name": AFTER_PARAM, "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 0},
+             "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
              "description": "With `updated_since` only (the `next` link sets it): rows updated after "
                             "`updated_since`, and those updated at exactly that instant whose id is greater."},
         ]

@@ -78,6 +78,8 @@ def test_after_id_needs_updated_since_and_a_number(tree, users, api_client_for):
     assert alone.status_code == 400 and "updated_since" in alone.json()["error"]["fields"]["after_id"][0]
     negative = client.get(UNITS, {"updated_since": "2026-12-01", "after_id": "-1"})
     assert negative.status_code == 400 and "非负整数" in negative.json()["error"]["fields"]["after_id"][0]
+    huge = client.get(UNITS, {"updated_since": "2026-12-01", "after_id": str(2**64)})
+    assert huge.status_code == 400 and "after_id" in huge.json()["error"]["fields"]
 
 
 def test_a_date_alone_is_its_start_in_the_projects_time_zone(tree, users, api_client_for, settings):
