@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from jiguan.core import health, pages, plugins
+from jiguan.org import oidc as org_oidc
 from jiguan.org import views as org_views
 
 api_v1 = [
@@ -30,6 +31,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("login/", org_views.login_view, name="login"),
     path("login/otp/", org_views.login_otp_view, name="login_otp"),
+    # 统一身份认证 (OIDC, jiguan.org.oidc): to the provider, and back with a code.
+    path("oidc/authenticate/", org_oidc.RequestView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", org_oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("logout/", org_views.logout_view, name="logout"),
     path("password/", org_views.password_change_view, name="password_change"),
     path("switch-unit/", org_views.switch_unit_view, name="switch_unit"),

@@ -11,6 +11,7 @@ import ipaddress
 import secrets
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -373,8 +374,13 @@ def _directory_password(username: str, account: User | None, entry, password: st
 
 
 def _directory_unit(username: str, account: User | None, entry) -> OrgUnit:
-    """The active unit whose 统一社会信用代码 is the entry's unit code; refused (audited) when none."""
-    code = entry.unit_code.strip().upper()
+    return _unit_for_code(username, account, entry.unit_code)
+
+
+def _unit_for_code(username: str, account: User | None, code: str) -> OrgUnit:
+    """The active unit whose 统一社会信用代码 is ``code`` (from the directory's entry or the OIDC
+    provider's claim); refused (audited) when none."""
+    code = str(code or "").strip().upper()
     unit = OrgUnit.objects.filter(credit_code=code, is_active=True).first() if code else None
     if unit is None:
         raise _directory_refused(
@@ -451,6 +457,49 @@ def _directory_login(account: User, password: str) -> User | None:
     changed = {name: value for name, value in fields.items() if getattr(account, name) != value}
     if changed:
         account = user_update(user=account, **changed)
+    return account
+
+
+# Single sign-on with the province's OpenID Connect provider (统一身份认证, OIDC) ---------------------
+
+
+def oidc_login(*, claims: dict) -> User:
+    """The provider has signed the person in (jiguan.org.oidc checked its ID token): their account,
+    created at the first sign-in (source OIDC, unusable local password) in the unit whose credit code
+    is the unit claim, refreshed later. Refused, in Chinese and audited: no username claim, a name
+    that is a local account's (the provider never signs in as a local account, so never as one of
+    the three administrators), an account locked or deactivated here, a unit not on the platform."""
+    conf = settings.JIGUAN_OIDC
+    username = str(claims.get(conf["USERNAME_CLAIM"]) or "").strip()[:150]
+    if not username:
+        raise _directory_refused("—", None, _("统一身份认证未提供用户名，不能登录。请联系统一身份认证的管理部门。"),
+                                 _("统一身份认证未提供用户名（%(claim)s）") % {"claim": conf["USERNAME_CLAIM"]},
+                                 "invalid_claims")
+    account = User.objects.filter(username=username).select_related("unit").first()
+    if account is not None and account.source != UserSource.OIDC:
+        raise _directory_refused(username, account,
+                                 _("该用户名已是本平台的本地账号，不能通过统一身份认证登录，请使用用户名和密码登录。"),
+                                 _("统一身份认证的用户名与本平台的其他账号相同，拒绝登录"), "account_conflict")
+    if account is not None and (account.is_locked or not account.is_active):
+        raise _directory_refused(username, account, _("账号已停用或锁定，请联系安全管理员。"),
+                                 _("账号已停用或锁定（统一身份认证）"), "disabled")
+    unit = _unit_for_code(username, account, claims.get(conf["UNIT_CLAIM"], ""))
+    fields = _directory_fields(SimpleNamespace(full_name=str(claims.get(conf["NAME_CLAIM"]) or ""),
+                                               email=str(claims.get(conf["EMAIL_CLAIM"]) or ""),
+                                               phone=str(claims.get(conf["PHONE_CLAIM"]) or "")))
+    if account is None:
+        with transaction.atomic():
+            account = user_create(username=username, unit=unit, password=None, source=UserSource.OIDC, **fields)
+        message = _("首次通过统一身份认证（OIDC）登录，已创建账号")
+    else:
+        changed = {name: value for name, value in {**fields, "unit": unit}.items()
+                   if getattr(account, name) != value}
+        if changed:
+            account = user_update(user=account, **changed)
+        message = _("通过统一身份认证（OIDC）登录")
+    with transaction.atomic():
+        User.objects.filter(pk=account.pk).update(failed_login_count=0, locked_until=None)
+        audit.record(Action.LOGIN, account, actor=account, message=message)
     return account
 
 

@@ -24,7 +24,7 @@ from jiguan.core.filters import filter_querystring
 from jiguan.core.services import generic_create
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
-from . import directory, filters, forms, otp, services, tables
+from . import directory, filters, forms, oidc, otp, services, tables
 from .models import ApiToken, OrgUnit, Role, RoleAssignment, SavedFilter, User
 
 # Organisation units ----------------------------------------------------------------------------
@@ -399,12 +399,14 @@ OTP_PENDING = "jiguan_otp_pending"  # session key: the administrator whose passw
 
 def _login_page(request, form, next_url, status=200):
     return render(request, "registration/login.html", {"form": form, "next": next_url,
-                                                       "directory_login": directory.enabled()}, status=status)
+                                                       "directory_login": directory.enabled(),
+                                                       "oidc_login": oidc.enabled()}, status=status)
 
 
 def _refused_page(request, form, next_url, refused, template="registration/login.html", extra=None):
     form.add_error(None, refused.message)
-    context = {"form": form, "next": next_url, "directory_login": directory.enabled(), **(extra or {})}
+    context = {"form": form, "next": next_url, "directory_login": directory.enabled(),
+               "oidc_login": oidc.enabled(), **(extra or {})}
     if refused.code == "throttled":
         response = render(request, template, context, status=429)
         response["Retry-After"] = str(refused.retry_after)

@@ -226,6 +226,24 @@ JIGUAN_LDAP = {
     "DISABLED_VALUES": env_list("JIGUAN_LDAP_DISABLED_VALUES", "disabled"),
     "TIMEOUT": env_int("JIGUAN_LDAP_TIMEOUT", 5),  # seconds, to connect and for each operation
 }
+# Single sign-on with the province's OpenID Connect provider (jiguan.org.oidc, mozilla-django-oidc):
+# the authorization-code flow with PKCE, endpoints from the issuer's discovery document, ID tokens
+# signed RS256. Off while JIGUAN_OIDC_ISSUER is empty. The unit claim holds the unit's credit code.
+JIGUAN_OIDC = {
+    "ISSUER": os.environ.get("JIGUAN_OIDC_ISSUER", "").strip(),  # e.g. https://sso.example.gov.cn/realms/gov
+    "CLIENT_ID": os.environ.get("JIGUAN_OIDC_CLIENT_ID", ""),
+    "CLIENT_SECRET": os.environ.get("JIGUAN_OIDC_CLIENT_SECRET", ""),
+    "SCOPES": os.environ.get("JIGUAN_OIDC_SCOPES", "openid profile email phone"),
+    "USERNAME_CLAIM": os.environ.get("JIGUAN_OIDC_USERNAME_CLAIM", "preferred_username"),
+    "NAME_CLAIM": os.environ.get("JIGUAN_OIDC_NAME_CLAIM", "name"),
+    "EMAIL_CLAIM": os.environ.get("JIGUAN_OIDC_EMAIL_CLAIM", "email"),
+    "PHONE_CLAIM": os.environ.get("JIGUAN_OIDC_PHONE_CLAIM", "phone_number"),
+    "UNIT_CLAIM": os.environ.get("JIGUAN_OIDC_UNIT_CLAIM", "unit_code"),
+    "TIMEOUT": env_int("JIGUAN_OIDC_TIMEOUT", 5),
+    "VERIFY_SSL": env_bool("JIGUAN_OIDC_VERIFY_SSL", True),
+}
+if JIGUAN_OIDC["ISSUER"]:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "jiguan.org.oidc.Backend"]
 # 三员 (system, security and audit administrators) sign in with a second factor (TOTP) after the
 # password. Off only for the demo and development (DEBUG); the production settings refuse False.
 JIGUAN_ADMIN_OTP = env_bool("JIGUAN_ADMIN_OTP", True)
