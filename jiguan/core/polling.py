@@ -55,13 +55,16 @@ def parse_updated_since(raw: str) -> dt.datetime:
                 moment = dt.datetime.combine(day, dt.time.min)
     except ValueError:  # well formed but not a date (2026-13-01, 25:00)
         moment = None
-    if moment is None:
-        raise exceptions.ValidationError({PARAM: [_(
-            "“%(value)s”不是有效的时间，请使用 ISO 8601 格式，例如 2026-12-01T08:00:00+08:00 或 2026-12-01。")
-            % {"value": raw[:40]}]})
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    return moment
+    if moment is not None:
+        try:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, timezone.get_default_timezone())
+            return moment.astimezone(dt.UTC)  # as the database compares it; 0001-01-01+08:00 has no UTC
+        except OverflowError:
+            pass
+    raise exceptions.ValidationError({PARAM: [_(
+        "“%(value)s”不是有效的时间，请使用 ISO 8601 格式，例如 2026-12-01T08:00:00+08:00 或 2026-12-01。")
+        % {"value": raw[:40]}]})
 
 
 def _parse_after(raw: str) -> int:

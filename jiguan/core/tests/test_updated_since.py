@@ -62,7 +62,8 @@ def test_a_poller_sees_units_moved_in_bulk_and_nothing_older(tree, users, api_cl
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-12-01T25:00:00+08:00", "12/01/2026",
-                                   "2026-12-01T08:00:00+99:00"])
+                                   "2026-12-01T08:00:00+99:00", "0001-01-01T00:00:00+08:00", "0001-01-01",
+                                   "9999-12-31T23:59:59-08:00"])
 def test_an_invalid_value_is_a_structured_400_in_chinese(tree, users, api_client_for, value):
     response = api_client_for(users["sysadmin"]).get(UNITS, {"updated_since": value})
     assert response.status_code == 400
