@@ -53,7 +53,7 @@ def failures(username):
     return AuditEvent.objects.filter(action=Action.LOGIN_FAILED, object_repr=username).order_by("id")
 
 
-def test_a_directory_user_signs_in_with_the_directory_password_and_lands_in_their_unit(ldap_on, units):
+def test_a_directory_user_signs_in_with_the_directory_password_and_lands_in_their_unit(ldap_on, units, users):
     assert not User.objects.filter(username="zhangsan").exists()
     client = Client()
     page = client.get("/login/").content.decode()
@@ -70,6 +70,10 @@ def test_a_directory_user_signs_in_with_the_directory_password_and_lands_in_thei
     assert "张三" in home and "甲市机关事务管理局" in home
     login = AuditEvent.objects.get(action=Action.LOGIN, object_id=str(user.pk))
     assert login.message == "首次通过单位目录登录，已创建账号"
+    admin = Client()
+    admin.force_login(users["sysadmin"])
+    detail = admin.get(f"/org/users/{user.pk}/").content.decode()
+    assert "账号来源" in detail and "单位目录（LDAP）" in detail
     assert AuditEvent.objects.filter(action=Action.CREATE, object_type="org.user", object_id=str(user.pk)).exists()
 
 
