@@ -516,6 +516,13 @@ class SecondFactorRequired(Exception):
         self.user = user
 
 
+def second_factor_token_refused(*, user: User) -> None:
+    """The token endpoint's refusal of an administrator's right password (no token for a password
+    alone): audited like every other sign-in attempt."""
+    audit.record(Action.LOGIN_FAILED, user, actor=user, success=False,
+                 message=_("管理员账号不能凭密码在接口取得令牌（须在网页以动态口令登录）"))
+
+
 def needs_second_factor(user: User) -> bool:
     return bool(settings.JIGUAN_ADMIN_OTP) and any(a.role.duty in ADMIN_DUTIES for a in user.role_assignments())
 

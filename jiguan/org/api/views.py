@@ -131,9 +131,10 @@ class TokenView(APIView):
             user = services.login_attempt(request=request, username=body.validated_data["username"],
                                           password=body.validated_data["password"], success_action=Action.TOKEN,
                                           success_message=_("登录并签发 API 令牌"))
-        except services.SecondFactorRequired:
+        except services.SecondFactorRequired as second:
             # 三员 sign in with their second factor on the web page; a system they integrate with
             # uses a named token issued there (API 令牌).
+            services.second_factor_token_refused(user=second.user)
             return error_response("second_factor_required",
                                   _("管理员账号须在网页上使用动态口令登录，请登录后在“API 令牌”页签发命名令牌。"),
                                   status.HTTP_403_FORBIDDEN)

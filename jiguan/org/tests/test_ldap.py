@@ -96,7 +96,6 @@ def test_a_wrong_directory_password_is_refused_and_counted(ldap_on, units):
     assert [e.message for e in failures("zhangsan")] == ["单位目录密码错误（尚无本地账号）"] * 2
 
     # With an account: counted on it, and locked at the limit like a local account.
-    User.objects.filter(username="zhangsan").delete()
     assert login_page(Client(), "sunqi", DIRECTORY_PASSWORD).status_code == 302
     for left in (4, 3, 2, 1):
         assert page_error(login_page(Client(), "sunqi", WRONG)) == f"用户名或密码错误，再错 {left} 次账号将被锁定。"

@@ -148,6 +148,9 @@ def test_an_administrator_gets_no_api_token_for_a_password(users):
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "second_factor_required"
     assert "动态口令" in response.json()["error"]["message"]
+    assert not users["sysadmin"].api_tokens.exists()
+    event = AuditEvent.objects.get(action=Action.LOGIN_FAILED, object_id=str(users["sysadmin"].pk))
+    assert event.message == "管理员账号不能凭密码在接口取得令牌（须在网页以动态口令登录）"
 
 
 def test_the_second_step_expires(users):
