@@ -52,8 +52,9 @@ def _connection(conf, user=None, password=None):
     connection = ldap3.Connection(_server(conf), user=user, password=password, receive_timeout=conf["TIMEOUT"],
                                   raise_exceptions=False, read_only=True, auto_referrals=False)
     connection.open()
-    if conf["START_TLS"] and not conf["URI"].lower().startswith("ldaps://"):
-        connection.start_tls()
+    if conf["START_TLS"] and not conf["URI"].lower().startswith("ldaps://") and not connection.start_tls():
+        connection.unbind()  # never go on in the clear when StartTLS was asked for
+        raise DirectoryUnavailable(f"StartTLS failed: {connection.result}")
     return connection
 
 

@@ -72,9 +72,43 @@ def _ldif() -> str:
     return "\n".join(blocks)
 
 
+def _certificates(folder: Path) -> None:
+    """A CA of the run and the server's certificate for 127.0.0.1 (ca.pem, server.pem, server.key),
+    so StartTLS and ldaps:// are tested with a certificate the client must check."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Jiguan test directory CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    server = (x509.CertificateBuilder()
+              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+              .issuer_name(ca_name).public_key(server_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                             critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.pem").write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    (folder / "server.key").write_bytes(server_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
+
+
 def _config(folder: Path) -> str:
     schemas = "".join(f"include {SCHEMA_DIR / name}.schema\n" for name in ("core", "cosine", "inetorgperson", "nis"))
     return (f"{schemas}pidfile {folder / 'slapd.pid'}\nargsfile {folder / 'slapd.args'}\n"
+            f"TLSCACertificateFile {folder / 'ca.pem'}\nTLSCertificateFile {folder / 'server.pem'}\n"
+            f"TLSCertificateKeyFile {folder / 'server.key'}\n"
             f"modulepath {MODULE_DIR}\nmoduleload back_mdb\n"
             f"database mdb\nmaxsize 10485760\nsuffix \"{BASE}\"\nrootdn \"{ADMIN_DN}\"\n"
             f"rootpw {ssha(ADMIN_PASSWORD)}\ndirectory {folder / 'data'}\n"
@@ -91,8 +125,13 @@ def _free_port() -> int:
 @dataclass
 class Slapd:
     uri: str
+    ldaps_uri: str
     process: subprocess.Popen
     folder: Path
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.folder / "ca.pem")
 
     def connection(self):
         """A connection bound as the directory's administrator (the tests change entries with it)."""
@@ -133,16 +172,17 @@ def start(timeout: float = 30.0) -> Slapd:
 
     folder = Path(tempfile.mkdtemp(prefix="jiguan-slapd-"))
     (folder / "data").mkdir()
+    _certificates(folder)
     (folder / "slapd.conf").write_text(_config(folder))
     (folder / "data.ldif").write_text(_ldif())
     subprocess.run([SLAPADD, "-q", "-f", str(folder / "slapd.conf"), "-l", str(folder / "data.ldif")],
                    check=True, capture_output=True, text=True)
-    port = _free_port()
-    uri = f"ldap://127.0.0.1:{port}"
+    port, tls_port = _free_port(), _free_port()
+    uri, ldaps_uri = f"ldap://127.0.0.1:{port}", f"ldaps://127.0.0.1:{tls_port}"
     log = open(folder / "slapd.log", "w")  # noqa: SIM115 (the server writes to it while it runs)
-    process = subprocess.Popen([SLAPD, "-d", "0", "-f", str(folder / "slapd.conf"), "-h", f"{uri}/"],
+    process = subprocess.Popen([SLAPD, "-d", "0", "-f", str(folder / "slapd.conf"), "-h", f"{uri}/ {ldaps_uri}/"],
                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    server = Slapd(uri=uri, process=process, folder=folder)
+    server = Slapd(uri=uri, ldaps_uri=ldaps_uri, process=process, folder=folder)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:

@@ -194,3 +194,15 @@ def test_directory_accounts_never_hold_an_administrator_duty(ldap_on, units, use
                                   granted_by=users["secadmin"])
     assert "三员须为本地账号" in str(refused.value)
     assert not account.assignments.exists()
+
+
+@pytest.mark.parametrize("how", ["start_tls", "ldaps"])
+def test_the_directory_over_tls_checks_its_certificate(ldap_on, units, settings, how):
+    tls = {"START_TLS": True} if how == "start_tls" else {"URI": ldap_on.ldaps_uri}
+    settings.JIGUAN_LDAP = {**ldap_on.settings(), **tls, "CA_FILE": ldap_on.ca_file}
+    assert login_page(Client(), "zhangsan", DIRECTORY_PASSWORD).status_code == 302
+    # A certificate the configured CA did not sign (here: the system's CAs only) is refused.
+    settings.JIGUAN_LDAP = {**ldap_on.settings(), **tls, "CA_FILE": ""}
+    response = login_page(Client(), "lisi", DIRECTORY_PASSWORD)
+    assert page_error(response) == "单位目录（统一身份认证）暂时无法连接，请稍后再试。"
+    assert not User.objects.filter(username="lisi").exists()
