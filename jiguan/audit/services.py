@@ -99,7 +99,7 @@ def record(
             message=message[:500],
         )
         if getattr(settings, "JIGUAN_AUDIT_SEAL", "after_commit") == "in_transaction":
-            seal(wait=True)
+            seal(inside=True)
         else:
             transaction.on_commit(functools.partial(seal_after_commit, pending.pk), robust=True)
     return pending
@@ -114,17 +114,20 @@ SEAL_ROUNDS = 5    # sealing transactions one writer runs after its commit, at m
 SEALER_LOCK = 0x4A494755  # PostgreSQL advisory lock of the sealer ("JIGU"): one sealer at a time
 
 
-def seal(*, wait: bool = True) -> int | None:
+def seal(*, wait: bool = True, inside: bool = False) -> int | None:
     """Chain the committed pending records, oldest first, in one transaction under the chain head's
     lock: each gets the next gap-free id, the previous record's hash and its HMAC-SM3 digest, and is
     deleted from the pending table. Returns how many were chained, or None when ``wait`` is false
     and another sealer is at work (on PostgreSQL sealers take a transaction-level advisory lock
     first, so a sealer that finds one at work leaves with one query; on SQLite writers are
     serialised and it always proceeds). A waiting sealer gives up after ``JIGUAN_AUDIT_SEAL_WAIT``
-    seconds on PostgreSQL (``OperationalError``), leaving the records to the sweep."""
+    seconds on PostgreSQL (``OperationalError``), leaving the records to the sweep. ``inside``: called
+    from ``record`` inside the writer's transaction (``JIGUAN_AUDIT_SEAL = "in_transaction"``), where
+    the head's row lock, held until that transaction ends, is the whole serialisation, and a lock
+    timeout set here would hold for the rest of the writer's transaction."""
     key_id, key = keys.current()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not inside:
             with connection.cursor() as cursor:
                 if not wait:
                     cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEALER_LOCK])
