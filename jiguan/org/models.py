@@ -468,6 +468,9 @@ class OtpDevice(models.Model):
     still read older ones): a copy of the database alone does not give the codes. ``last_counter``
     is the time step of the last accepted code, so a code is accepted once (no replay)."""
 
+    # Never listed or shown: read only by its own user's sign-in and device page, and by otp_enrol.
+    scope_global = True
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
                                 related_name="otp_device")
     secret_encrypted = models.TextField(_("密钥（加密）"), editable=False)

@@ -38,6 +38,10 @@ NON_DATA_VIEWS = {
     "jiguan.org.views.password_change_view": "the user's own password",
     "jiguan.org.views.switch_unit_view": "unit switcher: restricts its choice with OrgUnit.restrict",
     "jiguan.org.api.views.TokenView": "API sign-in: username and password for a token",
+    "jiguan.org.views.login_otp_view": "second sign-in step of an administrator (动态口令)",
+    "jiguan.org.views.OtpDeviceView": "the signed-in administrator's own second-factor device",
+    "jiguan.org.oidc.RequestView": "OIDC sign-in: redirect to the province's identity provider",
+    "jiguan.org.oidc.CallbackView": "OIDC sign-in: the provider's answer",
 }
 # Third-party views mounted as they are (no rows): the OpenAPI schema and its viewers.
 THIRD_PARTY_VIEWS = {"schema", "api_docs", "api_redoc"}
