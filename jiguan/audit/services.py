@@ -67,12 +67,13 @@ def record(
     object_type_label: str = "",
     object_id: str = "",
     object_repr: str = "",
-) -> PendingRecord:
+) -> PendingRecord | AuditEvent:
     """Write one audit record in the current transaction (or its own). It is chained by the sealer
     once that transaction commits (``JIGUAN_AUDIT_SEAL = "after_commit"``, the default), so an
     audited write never waits for another's; a transaction that rolls back leaves no record. With
     ``"in_transaction"`` (the test settings) it is chained at once, inside the transaction, holding
-    the chain head until it ends (the behaviour before sealing after commit)."""
+    the chain head until it ends (the behaviour before sealing after commit). Returns the record:
+    the chained ``AuditEvent`` when it was sealed at once, else the ``PendingRecord``."""
     ctx = context.current()
     actor = actor if actor is not None else ctx.user
     if actor is not None and not getattr(actor, "pk", None):
@@ -99,7 +100,9 @@ def record(
             message=message[:500],
         )
         if getattr(settings, "JIGUAN_AUDIT_SEAL", "after_commit") == "in_transaction":
-            seal(inside=True)
+            sealed = _seal(wait=True, inside=True)
+            if pending.pk in sealed:
+                return sealed[pending.pk]
         else:
             transaction.on_commit(functools.partial(seal_after_commit, pending.pk), robust=True)
     return pending
@@ -115,10 +118,17 @@ SEALER_LOCK = 0x4A494755  # PostgreSQL advisory lock of the sealer ("JIGU"): one
 
 
 def seal(*, wait: bool = True, inside: bool = False) -> int | None:
+    """Chain what waits (``_seal``): how many records were chained, or None when another sealer is
+    at work and ``wait`` is false."""
+    sealed = _seal(wait=wait, inside=inside)
+    return None if sealed is None else len(sealed)
+
+
+def _seal(*, wait: bool, inside: bool) -> dict[int, AuditEvent] | None:
     """Chain the committed pending records, oldest first, in one transaction under the chain head's
     lock: each gets the next gap-free id, the previous record's hash and its HMAC-SM3 digest, and is
-    deleted from the pending table. Returns how many were chained, or None when ``wait`` is false
-    and another sealer is at work (on PostgreSQL sealers take a transaction-level advisory lock
+    deleted from the pending table. Returns the chained records by pending id, or None when ``wait``
+    is false and another sealer is at work (on PostgreSQL sealers take a transaction-level advisory lock
     first, so a sealer that finds one at work leaves with one query; on SQLite writers are
     serialised and it always proceeds). A waiting sealer gives up after ``JIGUAN_AUDIT_SEAL_WAIT``
     seconds on PostgreSQL (``OperationalError``), leaving the records to the sweep. ``inside``: called
@@ -147,7 +157,7 @@ def seal(*, wait: bool = True, inside: bool = False) -> int | None:
             head = ChainHead.objects.select_for_update().get(pk=1)
         pending = list(PendingRecord.objects.order_by("id")[:SEAL_BATCH])
         if not pending:
-            return 0
+            return {}
         last_id, last_hash, events = head.last_id, head.last_hash, []
         for row in pending:
             last_id += 1
@@ -159,7 +169,7 @@ def seal(*, wait: bool = True, inside: bool = False) -> int | None:
         PendingRecord.objects.filter(id__in=[row.id for row in pending]).delete()
         ChainHead.objects.filter(pk=1).update(last_id=last_id, last_hash=last_hash,
                                               count=head.count + len(events))
-    return len(events)
+    return {row.id: event for row, event in zip(pending, events, strict=True)}
 
 
 def seal_after_commit(pending_id: int | None = None) -> int:

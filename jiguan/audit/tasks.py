@@ -8,7 +8,9 @@ from celery import shared_task
 
 
 @shared_task(name="jiguan.audit.tasks.seal")
-def seal() -> int:
+def seal() -> dict:
     from . import services
 
-    return services.seal_all()
+    sealed = services.seal_all()
+    waiting, _oldest = services.pending_summary()
+    return {"sealed": sealed, "pending": waiting}

@@ -100,7 +100,7 @@ def test_a_record_left_pending_by_a_crash_is_reported_and_sealed_by_the_sweep(tr
     assert code == 0 and "the sealer is not running" in out
 
     count = AuditEvent.objects.count()
-    assert tasks.seal.apply().get() == 1  # the audit-seal beat entry
+    assert tasks.seal.apply().get() == {"sealed": 1, "pending": 0}  # the audit-seal beat entry
     event = AuditEvent.objects.get(object_type="org.orgunit", action=Action.UPDATE)
     assert event.id == count + 1 and event.after == {"short_name": "甲市"}
     assert not PendingRecord.objects.exists()
