@@ -68,6 +68,7 @@ from jiguan.core.imports.pages import RegisteredImportTemplateView, RegisteredIm
 from jiguan.org.models import OrgKind, OrgUnit, User
 from jiguan.standards.selectors import StandardNotFound, standard_values
 
+from . import events as asset_events
 from . import services
 from .models import ZERO, Asset, AssetEvent, AssetSettings, AssetStatus, EventKind
 
@@ -570,17 +571,27 @@ class AssetImporter(Importer):
                            "actor_id": getattr(self.actor, "pk", None)}
         created = 0
         for chunk in rows.chunks(self.chunk_size):
-            cards, events = [], []
+            cards, events, outbox = [], [], []
             for row in chunk:
                 prefix, class_2010, record = row.extra["card"]
                 pk, code = next(ids), next(codes[prefix])
                 cards.append((pk, code, *record))
                 events.append(self.event_values(pk, code, row.number, class_2010, record))
+                outbox.append(self.outbox_values(pk, code, record))
             insert_rows(Asset, CARD_COLUMNS, cards, every=len(cards))
             insert_rows(AssetEvent, EVENT_COLUMNS, events, constants=event_constants, every=len(events))
+            asset_events.registered_in_bulk(outbox)  # 登记 for other systems, as asset_register emits it
             created += len(cards)
             self._report(created, total)
         return created
+
+    def outbox_values(self, pk: int, code: str, record: tuple) -> dict:
+        """The card as ``events.registered_in_bulk`` takes it."""
+        owner = record[RECORD_AT["owner_unit_id"]]
+        return {"id": pk, "code": code, "name": record[RECORD_AT["name"]],
+                "class_code": record[RECORD_AT["class_code"]], "owner_unit": owner,
+                "owner_unit_name": self.units[owner][0], "original_value": record[RECORD_AT["original_value"]],
+                "registered_on": record[RECORD_AT["registered_on"]], "quantity": record[RECORD_AT["quantity"]]}
 
     def event_values(self, pk: int, code: str, number: int, class_2010: str, record: tuple) -> tuple:
         """(asset_id, summary, data) of a card's 导入 event."""

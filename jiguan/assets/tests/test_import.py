@@ -13,12 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from jiguan.assets import events as asset_events
 from jiguan.assets import services
 from jiguan.assets.imports import AssetImporter
 from jiguan.assets.models import Asset, AssetEvent, AssetStatus, EventKind
 from jiguan.audit.models import Action, AuditEvent
+from jiguan.core import events
 from jiguan.core.context import acting_as
+from jiguan.core.events.testing import Receiver
 from jiguan.core.imports import ImportJob, importer_for
+from jiguan.core.models import DeliveryStatus, Event, EventDelivery
 from jiguan.core.testing.imports import (
     XLSX,
     api_upload,
@@ -212,6 +216,36 @@ def test_import_gives_exactly_what_the_service_gives(manager_client, manager, tr
     assert (desk.class_name, desk.dep_category, desk.life_months) == ("家具", "furniture", 180)
     assert (relic.dep_method, relic.life_months) == ("none", 0)
     assert (building.dep_category, building.life_months) == ("building_steel", 600)
+    # Other systems hear of both registrations alike: one 登记 event per card (issue 18).
+    payloads = {e.object_id: e.payload for e in Event.objects.filter(kind=asset_events.REGISTERED)}
+    for mine, theirs in zip(imported, by_service, strict=True):
+        ours, service = dict(payloads[mine.pk]), dict(payloads[theirs.pk])
+        assert (ours.pop("code"), service.pop("code")) == (mine.code, theirs.code)
+        assert ours == service, mine.name
+    assert Event.objects.get(kind=asset_events.REGISTERED, object_id=imported[1].pk).object_repr == str(imported[1])
+
+
+def test_an_import_tells_the_subscribers_and_a_refused_one_tells_nobody(manager_client, django_capture_on_commit_callbacks):
+    receiver = Receiver("accounts-secret-0123456789")
+    try:
+        with acting_as(None, channel="command"):
+            events.subscriber_create(name="资产账务系统", url=receiver.url, secret=receiver.secret,
+                                     kinds=[asset_events.REGISTERED])
+        rows = card_rows(3)
+        rows[1][COLUMN["原值（元）"]] = "abc"
+        assert upload(manager_client, URL, xlsx_bytes(rows, HEADER)).status_code == 200
+        assert not Event.objects.exists() and not EventDelivery.objects.exists()
+        rows[1][COLUMN["原值（元）"]] = "6002.50"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert upload(manager_client, URL, xlsx_bytes(rows, HEADER)).status_code == 302
+        cards = list(Asset.objects.order_by("id"))
+        bodies = receiver.events()
+        assert [b["object"]["id"] for b in bodies] == [c.pk for c in cards]
+        assert [b["data"]["code"] for b in bodies] == [c.code for c in cards]
+        assert bodies[1]["data"]["original_value"] == "6002.50" and receiver.bad_signatures == 0
+        assert set(EventDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
+    finally:
+        receiver.close()
 
 
 def test_csv_in_gbk_imports(manager_client):

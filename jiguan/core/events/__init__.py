@@ -21,6 +21,7 @@ from .services import (
     delivery_replay,
     emit,
     emit_many,
+    emit_rows,
     envelope,
     sign,
     subscriber_create,
@@ -35,6 +36,6 @@ PERMISSIONS = frozenset({
 
 __all__ = [
     "HEADERS", "PERMISSIONS", "SIGNATURE_HEADER", "EventKind", "attempt", "backoff", "body_of", "choices",
-    "declarations", "deliver", "delivery_replay", "emit", "emit_many", "envelope", "get", "is_declared",
+    "declarations", "deliver", "delivery_replay", "emit", "emit_many", "emit_rows", "envelope", "get", "is_declared",
     "register", "sign", "subscriber_create", "subscriber_update", "sweep", "unregister",
 ]

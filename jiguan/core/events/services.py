@@ -9,6 +9,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -95,6 +96,48 @@ def emit_many(kind: str, items: Iterable[tuple[models.Model, dict]]) -> list[Eve
             EventDelivery.objects.filter(event__in=events).order_by("pk").values_list("pk", flat=True))
         transaction.on_commit(lambda: dispatch(ids))
     return events
+
+
+DISPATCH_AT_ONCE = 500  # deliveries of one bulk emit queued after commit; the sweep sends the rest
+
+
+def emit_rows(kind: str, model: type[models.Model], rows: Iterable[tuple[int, str, dict]]) -> int:
+    """``emit_many`` for rows written in bulk without model instances (imports): ``rows`` are
+    (object id, object name, payload). The events and their deliveries are written set-based
+    (``insert_rows``: COPY on PostgreSQL) in the caller's transaction; the first
+    ``DISPATCH_AT_ONCE`` deliveries are queued after commit, and the sweep sends the rest, so a
+    large import never sends thousands of requests from the request that made it. Returns the
+    number of events."""
+    from jiguan.core.imports.store import insert_rows, reserve_ids
+
+    declaration = registry.get(kind)
+    rows = list(rows)
+    if not rows:
+        return 0
+    for _object_id, _name, payload in rows:
+        _check_payload(declaration, payload)
+    content_type = ContentType.objects.get_for_model(model)
+    now = timezone.now()
+    subscribers = [s.pk for s in EventSubscriber.objects.filter(is_active=True) if s.takes(kind)]
+    with transaction.atomic(savepoint=False):
+        ids = reserve_ids(Event, len(rows))
+        insert_rows(Event, ["id", "uuid", "kind", "content_type_id", "object_id", "object_repr", "payload",
+                            "occurred_at"],
+                    [(pk, uuid.uuid4(), kind, content_type.pk, object_id, name[:200], payload, now)
+                     for pk, (object_id, name, payload) in zip(ids, rows, strict=True)], every=len(rows))
+        if not subscribers:
+            return len(rows)
+        pairs = [(event_id, subscriber, object_id) for event_id, (object_id, _n, _p) in zip(ids, rows, strict=True)
+                 for subscriber in subscribers]
+        delivery_ids = reserve_ids(EventDelivery, len(pairs))
+        insert_rows(EventDelivery, ["id", "event_id", "subscriber_id", "object_type_id", "object_id",
+                                    "next_attempt_at"],
+                    [(pk, event_id, subscriber, content_type.pk, object_id, now)
+                     for pk, (event_id, subscriber, object_id) in zip(delivery_ids, pairs, strict=True)],
+                    every=len(pairs))
+        first = delivery_ids[:DISPATCH_AT_ONCE]
+        transaction.on_commit(lambda: dispatch(first))
+    return len(rows)
 
 
 def dispatch(delivery_ids: list[int]) -> None:
