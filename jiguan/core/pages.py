@@ -7,5 +7,6 @@ def home(request):
     """The start page: who I am, what I can reach."""
     user = request.user
     return render(request, "core/home.html", {
-        "assignments": list(user.assignments.select_related("role", "unit")),
+        # Only roles that grant something: not one switched off (or whose plug-in is gone).
+        "assignments": list(user.assignments.filter(role__is_active=True).select_related("role", "unit")),
     })

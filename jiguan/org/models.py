@@ -306,6 +306,9 @@ class Role(TimeStampedModel):
     permissions = models.ManyToManyField(Permission, verbose_name=_("权限"), blank=True)
     is_builtin = models.BooleanField(_("内置"), default=False, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    # A built-in role whose module (a plug-in) is no longer installed: switched off by
+    # roles.sync_builtin_roles, and on again when the module comes back.
+    retired_at = models.DateTimeField(_("模块卸载时间"), null=True, blank=True, editable=False)
 
     objects = ScopedManager()
 

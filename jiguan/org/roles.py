@@ -92,3 +92,31 @@ def sync_builtin_roles(using: str = "default", verbosity: int = 0) -> None:
                       "is_builtin": True},
         )
         role.permissions.set([perms[p] for p in spec.permissions])
+        if role.retired_at is not None:  # its module is back: as it was before it left
+            Role.objects.using(using).filter(pk=role.pk).update(is_active=True, retired_at=None)
+    _retire_undeclared(using)
+
+
+def _retire_undeclared(using: str) -> None:
+    """Built-in roles no module declares any more (a plug-in uninstalled) are switched off, so they
+    grant nothing and no page offers them; the row and its assignments stay (data), and the role
+    comes back with its module. Each is audited."""
+    from django.utils import timezone
+
+    from jiguan.audit import services as audit
+    from jiguan.audit.models import Action
+    from jiguan.core.context import acting_as
+
+    from .models import Role
+
+    gone = list(Role.objects.using(using).filter(is_builtin=True, retired_at__isnull=True)
+                .exclude(code__in=list(BUILTIN_ROLES)))
+    if not gone:
+        return
+    now = timezone.now()
+    Role.objects.using(using).filter(pk__in=[r.pk for r in gone]).update(is_active=False, retired_at=now,
+                                                                         updated_at=now)
+    with acting_as(None, channel="command"):
+        for role in gone:
+            audit.record(Action.STATE, role, before={"is_active": role.is_active}, after={"is_active": False},
+                         message=str(_("声明该角色的模块已卸载，角色停用")))

@@ -50,6 +50,7 @@ def seen_by(client, user) -> dict:
         "home_has_section": 'class="bi bi-patch-check me-1"></i>印章管理<' in home.content.decode(),
         "home_has_seal_list": f'href="{PAGES}seals/"' in home.content.decode(),
         "home_has_overview": f'href="{PAGES}"' in home.content.decode(),
+        "home_lists_role": "印章管理员" in home.content.decode(),
         "api_status": api.status_code,
         "api_names": sorted(row["name"] for row in api.json().get("results", [])) if api.status_code == 200 else [],
         "api_body": api.json() if api.status_code != 200 else None,
@@ -123,7 +124,12 @@ def removed() -> dict:
     auditor = Client()
     auditor.force_login(get_user_model().objects.get(username="auditor"))
     audit_log = auditor.get("/audit/")
+    from jiguan.org.models import Role
+
+    role = Role.objects.filter(code="seal_keeper").values("is_active", "retired_at", "assignments").first()
     return {"keeper": seen_by(client, keeper), "tables_left": TABLE in tables, "rows_left": rows,
+            "role": {"is_active": role["is_active"], "retired": role["retired_at"] is not None,
+                     "assigned": role["assignments"] is not None} if role else None,
             "audit_log_status": audit_log.status_code,
             "audit_log_lists_seal": "甲市机关事务管理局公章" in audit_log.content.decode(),
             "migrations_recorded": migrations,

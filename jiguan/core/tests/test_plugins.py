@@ -234,7 +234,7 @@ def test_the_example_plugin_installed_then_removed(tmp_path, plugin_database):
     on = run_probe("installed", plugin_database, tmp_path / "var", site_dir)
     assert on["plugins"] == ["example"] and on["app_installed"]
     keeper, staff = on["keeper"], on["staff"]
-    assert keeper["home_status"] == 200 and keeper["home_has_section"]
+    assert keeper["home_status"] == 200 and keeper["home_has_section"] and keeper["home_lists_role"]
     assert keeper["home_has_seal_list"] and keeper["home_has_overview"]
     assert keeper["api_status"] == 200
     assert keeper["api_names"] == ["甲市机关事务管理局公章", "甲市机关事务管理局财务专用章"]
@@ -256,6 +256,8 @@ def test_the_example_plugin_installed_then_removed(tmp_path, plugin_database):
     keeper = off["keeper"]
     assert keeper["home_status"] == 200
     assert not keeper["home_has_section"] and not keeper["home_has_seal_list"] and not keeper["home_has_overview"]
+    # its role is switched off (it grants nothing, the home page no longer lists it), kept with its assignment
+    assert not keeper["home_lists_role"] and off["role"] == {"is_active": False, "retired": True, "assigned": True}
     assert keeper["api_status"] == 404 and keeper["api_body"]["error"]["code"] == "not_found"
     assert keeper["overview_status"] == 404 and keeper["list_status"] == 404
     assert keeper["widgets"] == {} and keeper["search"] == []
