@@ -10,6 +10,7 @@ describes every kind's envelope and payload (``schema.event_envelope``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ class EventKind:
     schema: Any  # a Serializer class or a JSON schema dict
     description: Any = ""
 
-    @property
+    @functools.cached_property  # a serializer's fields are built anew each time: once per kind
     def required(self) -> list[str]:
         """The payload keys ``emit`` insists on."""
         if isinstance(self.schema, dict):
