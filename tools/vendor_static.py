@@ -27,6 +27,9 @@ FILES = [
     # QR decoder of the scan page (扫码查看): decodes camera frames in the browser.
     ("jsqr/dist/jsQR.js", "jsqr/jsQR.js"),
     ("jsqr/LICENSE", "jsqr/LICENSE"),
+    # Charts of the home page (首页): Apache ECharts, the common build (bar, line, pie, map-free).
+    ("echarts/dist/echarts.common.min.js", "echarts/echarts.common.min.js"),
+    ("echarts/LICENSE", "echarts/LICENSE"),
 ]
 
 

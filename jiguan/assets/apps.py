@@ -32,6 +32,7 @@ class AssetsConfig(AppConfig):
         # reads cards and reports of their unit; approvers see requests through the workflow.
         roles.contribute("asset_manager", MANAGE)
         roles.contribute("unit_leader", VIEW | {"assets.report_asset"})
+        roles.contribute("leader", VIEW | {"assets.report_asset"})
         roles.contribute("system_admin", {"assets.view_assetsettings", "assets.add_assetsettings",
                                           "assets.change_assetsettings"})
 
@@ -75,16 +76,26 @@ class AssetsConfig(AppConfig):
         # provider reads the cards the user may view (jiguan/assets/widgets.py, search.py).
         from jiguan.core import dashboard, search
 
-        def widget(key, label, provider, order, icon, kind=dashboard.TILE, url_name="assets:asset_list"):
-            dashboard.register(dashboard.Widget(key=key, label=label, kind=kind, permission="assets.view_asset",
+        def widget(key, label, provider, order, icon, kind=dashboard.TILE, url_name="assets:asset_list",
+                   permission="assets.view_asset", wide=False):
+            dashboard.register(dashboard.Widget(key=key, label=label, kind=kind, permission=permission,
                                                 provider=f"jiguan.assets.widgets.{provider}", order=order,
-                                                icon=icon, url_name=url_name))
+                                                icon=icon, url_name=url_name, wide=wide))
 
-        widget("assets.cards", _("资产卡片"), "card_count", 200, "card-list")
-        widget("assets.value", _("原值合计"), "original_value", 201, "currency-yen")
-        widget("assets.idle", _("闲置资产"), "idle_count", 202, "pause-circle")
-        widget("assets.approvals", _("待我审批的资产单据"), "my_approvals", 203, "inbox", url_name="workflow:todo")
-        widget("assets.status", _("资产状态分布"), "status_chart", 210, "pie-chart", kind=dashboard.CHART)
+        report = "assets.report_asset"  # the figures of value come from the 资产汇总表
+        widget("assets.mine", _("我的资产"), "my_cards", 190, "person-badge", permission=None, url_name="")
+        widget("assets.cards", _("资产卡片"), "card_count", 200, "card-list", permission=report)
+        widget("assets.value", _("原值合计"), "original_value", 201, "currency-yen", permission=report)
+        widget("assets.net", _("净值合计"), "net_value", 202, "cash-stack", permission=report)
+        widget("assets.idle", _("闲置资产"), "idle_count", 203, "pause-circle")
+        widget("assets.pending_disposal", _("待处置"), "pending_disposal_count", 204, "trash")
+        widget("assets.added", _("本月新增"), "added_this_month", 205, "plus-circle")
+        widget("assets.by_unit", _("原值按单位"), "unit_chart", 210, "bar-chart", kind=dashboard.CHART,
+               permission=report)
+        widget("assets.by_class", _("原值按门类"), "class_chart", 211, "pie-chart", kind=dashboard.CHART,
+               permission=report)
+        widget("assets.status", _("资产状态分布"), "status_chart", 212, "pie-chart", kind=dashboard.CHART)
+        widget("assets.trend", _("近12个月新增"), "trend_chart", 213, "graph-up", kind=dashboard.CHART, wide=True)
         search.register(search.SearchProvider(
             key="assets.cards", label=_("资产卡片"), permission="assets.view_asset",
             search="jiguan.assets.search.cards", more_url="jiguan.assets.search.cards_url", order=200))

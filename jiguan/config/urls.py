@@ -28,6 +28,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("search/", pages.search_page, name="search"),
     path("healthz", health.healthz, name="healthz"),
     path("login/", org_views.login_view, name="login"),
     path("login/otp/", org_views.login_otp_view, name="login_otp"),

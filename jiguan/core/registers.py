@@ -324,9 +324,13 @@ class Register:
                 provider=self.tile_data, order=self.menu.order if self.menu else 500,
                 icon=self.menu.icon if self.menu else "", url_name=self.url_name("list")))
 
-    def tile_data(self, user) -> dict:
-        """The home-page tile: how many rows the user sees."""
-        return _kernel("dashboard").tile(self.model.objects.restrict(user, "view").count())
+    def tile_data(self, board) -> dict:
+        """The home-page tile: how many rows the user sees (below the board's unit, when it has one)."""
+        rows = self.model.objects.restrict(board.user, "view")
+        scope_path = getattr(self.model, "scope_path", None)
+        if board.unit is not None and scope_path:
+            rows = rows.filter(**{f"{scope_path}__startswith": board.unit.path})
+        return _kernel("dashboard").tile(rows.count())
 
     def search_more_url(self, q: str) -> str:
         """The list page filtered by the query (its filterset's ``q``)."""

@@ -69,6 +69,8 @@ DEMO_USERS = [
      [("asset_manager", XIAMEN, True)]),
     ("fzedu_assets", "郑资产（福州市教育局）", ("福建省", "福州市", "福州市教育局"),
      [("asset_manager", ("福建省", "福州市", "福州市教育局"), True)]),
+    # A province leader reads the home page's figures of the whole province, city by city (首页看板).
+    ("prov_head", "周主任（省级领导）", ("福建省", "福建省机关事务管理局"), [("leader", PROVINCE, True)]),
     ("staff", "王科员", ("福建省", "福州市", "福州市教育局", "办公室"),
      [("staff", ("福建省", "福州市", "福州市教育局", "办公室"), False)]),
     # Approvers for approval flows (审批流): unit head → city offices administration → finance.
@@ -104,6 +106,7 @@ DEMO_USERS += [
     ("taoa_leader", "蔡主任（同安区机关事务管理中心）", (*TA, "同安区机关事务管理中心"),
      [("unit_leader", (*TA, "同安区机关事务管理中心"), True)]),
     ("taedu_leader", "叶局长（同安区教育局）", (*TA, "同安区教育局"), [("unit_leader", (*TA, "同安区教育局"), True)]),
+    ("mh_assets", "李资产（闽侯县）", (*MH, "闽侯县机关事务服务中心"), [("asset_manager", MH, True)]),
     ("prov_offices", "方审批（省机关事务局）", PROV_OA, [("offices_approver", PROV_OA, False)]),
     ("mh_offices", "谢审批（闽侯县机关事务服务中心）", (*MH, "闽侯县机关事务服务中心"),
      [("offices_approver", (*MH, "闽侯县机关事务服务中心"), False)]),

@@ -47,6 +47,11 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
         _("管理本单位（及下级单位）的资产。"),
         {"org.view_orgunit", "org.view_user"},
     ),
+    "leader": BuiltinRole(
+        "leader", _("领导查阅"), Duty.BUSINESS,
+        _("查看本级及下级单位的首页看板、资产和报表，逐级下钻；不办理业务。"),
+        {"org.view_orgunit"},
+    ),
     "staff": BuiltinRole(
         "staff", _("普通工作人员"), Duty.BUSINESS,
         _("服务对象：申请用车、预订会议室、报修、借用公物等。"),

@@ -24,10 +24,13 @@ def only(monkeypatch):
     monkeypatch.setattr(search, "_providers", {})
 
 
-def units_tile(user):
+def units_tile(board):
     from jiguan.org.models import OrgUnit
 
-    return dashboard.tile(OrgUnit.objects.restrict(user).count(), unit="个")
+    units = OrgUnit.objects.restrict(board.user)
+    if board.unit is not None:
+        units = units.filter(path__startswith=board.unit.path)
+    return dashboard.tile(units.count(), unit="个", query={"parent": board.unit.pk} if board.unit else None)
 
 
 # Widgets ----------------------------------------------------------------------------------------
@@ -37,15 +40,15 @@ def test_a_user_sees_the_widgets_of_the_permissions_held_in_order(only, tree, us
     dashboard.register(dashboard.Widget("org.units", "单位", dashboard.TILE, "org.view_orgunit", units_tile,
                                         order=20, url_name="org:unit_list"))
     dashboard.register(dashboard.Widget("audit.chart", "审计", dashboard.CHART, "audit.view_auditevent",
-                                        lambda user: dashboard.pie("操作", [("登录", 2), ("导出", 1)]), order=10))
-    dashboard.register(dashboard.Widget("mine", "我的", dashboard.TILE, None, lambda user: dashboard.tile(7), order=30))
+                                        lambda board: dashboard.pie("操作", [("登录", 2), ("导出", 1)]), order=10))
+    dashboard.register(dashboard.Widget("mine", "我的", dashboard.TILE, None, lambda board: dashboard.tile(7), order=30))
 
     seen = dashboard.for_user(users["a_assets"])   # asset manager of city A: units, not the audit log
     assert [w["key"] for w in seen] == ["org.units", "mine"]
     units = seen[0]
     assert (units["label"], units["kind"], units["url"]) == ("单位", "tile", reverse("org:unit_list"))
     # City A's subtree: the city, its agency and department, the county and its agency.
-    assert units["data"] == {"value": 5, "display": "5", "unit": "个", "hint": ""}
+    assert units["data"] == {"value": 5, "display": "5", "unit": "个", "hint": "", "query": {}}
     assert dashboard.for_user(users["prov_assets"])[0]["data"]["value"] == 11   # the whole province
 
     seen = dashboard.for_user(users["auditor"])    # the audit administrator: the audit chart first
@@ -54,6 +57,30 @@ def test_a_user_sees_the_widgets_of_the_permissions_held_in_order(only, tree, us
                                           "data": [{"name": "登录", "value": 2}, {"name": "导出", "value": 1}]}]
     nobody = make_user("nobody", tree.city_a_dept)
     assert [w["key"] for w in dashboard.for_user(nobody)] == ["mine"]
+
+
+def test_a_board_at_a_unit_narrows_the_figures_and_the_link(only, tree, users):
+    dashboard.register(dashboard.Widget("org.units", "单位", permission="org.view_orgunit", provider=units_tile,
+                                        url_name="org:unit_list"))
+    [units] = dashboard.for_user(users["prov_assets"], tree.city_a)      # the province leader drills into city A
+    assert units["data"]["value"] == 5
+    assert units["url"] == reverse("org:unit_list") + f"?parent={tree.city_a.pk}"
+
+
+def test_a_provider_with_nothing_to_show_is_left_out_and_the_memo_is_per_page(only, users):
+    reads = []
+
+    def shared(board):
+        return board.memo("figures", lambda: reads.append(1) or 42)
+
+    dashboard.register(dashboard.Widget("a.one", "一", provider=lambda board: dashboard.tile(shared(board))))
+    dashboard.register(dashboard.Widget("a.two", "二", provider=lambda board: dashboard.tile(shared(board) + 1)))
+    dashboard.register(dashboard.Widget("a.none", "无", provider=lambda board: None))
+    assert [(w["key"], w["data"]["value"]) for w in dashboard.for_user(users["a_assets"])] == [
+        ("a.one", 42), ("a.two", 43)]
+    assert reads == [1]                                              # read once for both tiles
+    dashboard.for_user(users["a_assets"])
+    assert reads == [1, 1]                                           # and again on the next page
 
 
 def test_providers_get_the_user_and_a_dotted_path_works(only, users):
@@ -74,22 +101,35 @@ def test_a_bad_declaration_or_bad_data_is_refused(only, users):
     with pytest.raises(ImproperlyConfigured, match="already registered differently"):
         dashboard.register(dashboard.Widget("x", "Y", provider=units_tile))
 
-    dashboard.register(dashboard.Widget("bad.tile", "坏", provider=lambda user: {"n": 1}))
+    with pytest.raises(ImproperlyConfigured, match="only a panel, names a template"):
+        dashboard.register(dashboard.Widget("x.panel", "X", dashboard.PANEL, provider=units_tile))
+    with pytest.raises(ImproperlyConfigured, match="only a panel, names a template"):
+        dashboard.register(dashboard.Widget("x.tile", "X", provider=units_tile, template="core/x.html"))
+
+    dashboard.register(dashboard.Widget("bad.tile", "坏", provider=lambda board: {"n": 1}))
     with pytest.raises(ImproperlyConfigured, match="needs a 'value'"):
         dashboard.for_user(users["a_assets"])
     dashboard._widgets.pop("bad.tile")
-    dashboard.register(dashboard.Widget("bad.chart", "坏", dashboard.CHART, provider=lambda user: {"data": []}))
+    dashboard.register(dashboard.Widget("bad.chart", "坏", dashboard.CHART, provider=lambda board: {"data": []}))
     with pytest.raises(ImproperlyConfigured, match="'series' list"):
         dashboard.for_user(users["a_assets"])
 
 
 def test_data_builders_are_json_ready():
-    assert dashboard.tile(Decimal("1234567.5"), unit="元") == {"value": Decimal("1234567.5"),
-                                                              "display": "1,234,567.50", "unit": "元", "hint": ""}
+    assert dashboard.tile(Decimal("1234567.5"), unit="元") == {
+        "value": Decimal("1234567.5"), "display": "1,234,567.50", "unit": "元", "hint": "", "query": {}}
     assert dashboard.tile(12345)["display"] == "12,345"
-    chart = dashboard.bars("原值", [("甲市", Decimal("10.50")), ("乙市", 3)])
+    small, large = dashboard.amount(Decimal("99999.99")), dashboard.amount(Decimal("41805626.30"))
+    assert (small["display"], small["unit"], small["exact"]) == ("99,999.99", "元", "99,999.99 元")
+    assert (large["display"], large["unit"], large["exact"]) == ("4,180.56", "万元", "41,805,626.30 元")
+    chart = dashboard.bars("原值", [("甲市", Decimal("10.50"), 7), ("乙市", 3)])
     assert chart["xAxis"]["data"] == ["甲市", "乙市"]
-    assert chart["series"] == [{"type": "bar", "name": "原值", "data": [10.5, 3]}]
+    assert chart["series"] == [{"type": "bar", "name": "原值", "data": [{"value": 10.5, "unit": 7}, 3]}]
+    across = dashboard.bars("原值", [("甲市", 1)], horizontal=True)
+    assert across["yAxis"] == {"type": "category", "data": ["甲市"], "inverse": True}
+    trend = dashboard.line([("张", [1, 2]), ("元", [Decimal("1.5"), 0])], ["2026-11", "2026-12"])
+    assert trend["xAxis"]["data"] == ["2026-11", "2026-12"]
+    assert [s["data"] for s in trend["series"]] == [[1, 2], [1.5, 0]]
 
 
 # Search -----------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from jiguan.core.views import ScopedViewMixin
 
 # Views that show or change no domain rows, reviewed one by one. Anything else must be scoped.
 NON_DATA_VIEWS = {
-    "jiguan.core.pages.home": "start page: the user's own unit and roles only",
+    "jiguan.core.pages.home": "start page: module widgets, each reading through restrict() (core.dashboard)",
+    "jiguan.core.pages.search_page": "global search: module providers, each reading through restrict() (core.search)",
     "jiguan.core.health.healthz": "liveness probe, no data",
     "jiguan.org.views.login_view": "sign-in",
     "jiguan.org.views.logout_view": "sign-out",

@@ -7,5 +7,9 @@ from jiguan.core import dashboard
 from .models import Seal, SealStatus
 
 
-def in_use(user) -> dict:
-    return dashboard.tile(Seal.objects.restrict(user, "view").filter(status=SealStatus.IN_USE).count(), unit=_("枚"))
+def in_use(board) -> dict:
+    """在用印章 below the unit the home page looks at (the user's whole scope when none)."""
+    seals = Seal.objects.restrict(board.user, "view").filter(status=SealStatus.IN_USE)
+    if board.unit is not None:
+        seals = seals.filter(unit__path__startswith=board.unit.path)
+    return dashboard.tile(seals.count(), unit=_("枚"))
