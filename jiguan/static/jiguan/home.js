@@ -18,8 +18,12 @@
     option.grid = option.grid || {left: 8, right: 16, top: 36, bottom: 8, containLabel: true};
     if (pie) {
       option.legend = Object.assign({type: 'scroll', bottom: 0}, option.legend || {});
+      delete option.legend.data;  // the shares shown
       option.series.forEach(function (s) {
-        if (s.type === 'pie') { s.radius = s.radius || ['35%', '65%']; s.center = s.center || ['50%', '45%']; }
+        if (s.type !== 'pie') { return; }
+        s.radius = s.radius || ['35%', '65%'];
+        s.center = s.center || ['50%', '45%'];
+        s.data = s.data.filter(function (d) { return d.value !== 0; });  // no label for an empty share
       });
     } else if (option.legend) {
       option.legend = Object.assign({top: 0}, option.legend);
