@@ -47,6 +47,8 @@ TARGETS = {  # scenario figure -> (target, unit, comparison) at 1m, PostgreSQL (
     "search_name_page": (50, "ms", "<="), "search_initials_page": (50, "ms", "<="),
     "search_name_api": (50, "ms", "<="), "search_initials_api": (50, "ms", "<="),
     "summary_province": (200, "ms", "<="), "summary_city": (200, "ms", "<="),
+    # issue 19: the home page answers within the list targets
+    "home_province": (50, "ms", "<="), "home_city": (50, "ms", "<="), "home_province_at_city": (50, "ms", "<="),
     "depreciation_month": (30_000, "ms", "<="),
     "audited_writes": (200, "writes/s", ">="),  # issue 18: 20 concurrent writers, any scale
     "audited_registrations": (200, "writes/s", ">="),
@@ -312,6 +314,22 @@ def scenario_summary(ctx):
                                    "rows": len(summary.rows), "cards": summary.total.count}
         if connection.vendor == "postgresql":
             out.update(_summary_maintenance(ctx, label, user, unit))
+    return out
+
+
+def scenario_home(ctx):
+    """10. The home page (首页工作台): the province's asset manager (the province leader's scope and
+    widgets), the city's, and the province's looking at the city (a drill-down, ``?unit=``); each
+    renders every tile and chart (the 资产汇总表 figures maintained, the status counts, the trend)."""
+    from jiguan.core import dashboard
+
+    out = {}
+    url = _url("home")
+    for label, user, params in (("province", ctx.province_manager, {}), ("city", ctx.city_manager, {}),
+                                ("province_at_city", ctx.province_manager, {"unit": ctx.city.pk})):
+        figure = _request(ctx, _client(user), url, params)
+        figure["widgets"] = len(dashboard.for_user(user, ctx.city if params else None))
+        out[f"home_{label}"] = figure
     return out
 
 
@@ -687,7 +705,8 @@ def _wrk(url, header, duration) -> dict:
 
 SCENARIOS = [("import", scenario_import), ("list", scenario_list), ("search", scenario_search),
              ("summary", scenario_summary), ("depreciation", scenario_depreciation), ("audit", scenario_audit),
-             ("audited_writes", scenario_audited_writes), ("bookings", scenario_bookings), ("http", scenario_http)]
+             ("audited_writes", scenario_audited_writes), ("bookings", scenario_bookings), ("http", scenario_http),
+             ("home", scenario_home)]
 
 
 # ---------------------------------------------------------------------------------------------
