@@ -3,7 +3,6 @@ depreciation lookups, code allocation (资产编码), card preparation, events, 
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -12,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from jiguan.audit import services as audit
 from jiguan.core import history, locks
+from jiguan.core.pinyin import initials
 from jiguan.org.models import OrgKind, OrgUnit
 from jiguan.standards.selectors import StandardNotFound, standard_value, standard_values
 from jiguan.workflow import services as workflow
@@ -82,12 +81,6 @@ def class_prefix(class_code: str) -> str:
     while len(code) > 3 and code.endswith("00"):
         code = code[:-2]
     return code
-
-
-@functools.lru_cache(maxsize=4096)
-def initials(name: str) -> str:
-    """Pinyin initials for search: 办公桌 -> bgz; letters and digits are kept as they are."""
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: list(s))).lower()[:120]
 
 
 def class_entry(class_code: str, on: date):
