@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.models import TimeStampedModel
+from jiguan.core.pinyin import InitialsField
 from jiguan.core.scoping import EMPTY_SCOPE, Grant, Scope, ScopedManager, ScopedQuerySet
 
 from .validators import credit_code_error, validate_region_code
@@ -73,6 +74,8 @@ class OrgUnit(TimeStampedModel):
     kind = models.CharField(_("类型"), max_length=16, choices=OrgKind.choices)
     name = models.CharField(_("名称"), max_length=120)
     short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    # 福州市教育局 -> fzsjyj, for the unit picker; filled on save and by bulk inserts (InitialsField).
+    name_initials = InitialsField(_("名称拼音首字母"))
     region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True,
                                    help_text=_("GB/T 2260 六位代码，行政层级必填。"))
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True, db_index=True)
@@ -98,6 +101,9 @@ class OrgUnit(TimeStampedModel):
             models.Index(fields=["kind"], name="org_unit_kind"),
             # Subtree = path LIKE 'prefix%': on PostgreSQL this needs the pattern operator class.
             models.Index(fields=["path"], name="org_unit_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # The picker's pinyin-initials prefix (fzsjyj...), whatever the database collation.
+            models.Index(fields=["name_initials"], name="org_unit_initials_prefix",
+                         opclasses=["varchar_pattern_ops"]),
         ]
         constraints = [
             models.UniqueConstraint(Upper("credit_code"), name=CREDIT_CODE_UNIQUE, condition=~Q(credit_code=""),
