@@ -7,9 +7,10 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,7 +25,7 @@ from jiguan.core.filters import filter_querystring
 from jiguan.core.services import generic_create
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
-from . import directory, filters, forms, oidc, otp, services, tables
+from . import directory, filters, forms, oidc, otp, picker, services, tables
 from .models import ApiToken, OrgUnit, Role, RoleAssignment, SavedFilter, User
 
 # Organisation units ----------------------------------------------------------------------------
@@ -559,6 +560,43 @@ def switch_unit_view(request):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = reverse("home")
     return HttpResponseRedirect(target)
+
+
+# Pickers (选择单位、选择人员) ---------------------------------------------------------------------
+
+
+class UnitPickView(ScopedViewMixin, View):
+    """The unit picker's matches as JSON (``org.picker``): ``?t=`` the field's signed choices (default:
+    the units the user may view), ``?q=`` the text typed. At most ``picker.LIMIT`` units, closest first,
+    each with its path; never a unit the field does not accept."""
+
+    model = OrgUnit
+    require_model_permission = False  # the field's permission (in its token) decides, e.g. assets.add_asset
+    choices_class = picker.UnitChoices
+
+    def get(self, request):
+        token = request.GET.get("t")
+        try:
+            choices = self.choices_class.from_token(token, request.user) if token else self.choices_class()
+        except signing.BadSignature:
+            return JsonResponse({"error": _("选择器已失效，请刷新页面后重试。")}, status=400)
+        results, more = self.search(request.user, choices, request.GET.get("q", ""))
+        response = JsonResponse({"results": results, "more": more, "limit": picker.LIMIT})
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def search(self, user, choices, q):
+        return picker.search_units(user, choices, q)
+
+
+class UserPickView(UnitPickView):
+    """The people picker's matches as JSON: people by real name (or username), with their unit."""
+
+    model = User
+    choices_class = picker.PeopleChoices
+
+    def search(self, user, choices, q):
+        return picker.search_people(user, choices, q)
 
 
 # API tokens (API 令牌) of the signed-in account --------------------------------------------------
