@@ -33,10 +33,11 @@ def jsonable(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
-    """Concrete field values of ``obj`` (foreign keys as ids, secrets left out)."""
+    """Concrete field values of ``obj`` (foreign keys as ids, secrets left out, and columns derived
+    from others, ``audited = False``, such as core.pinyin.InitialsField)."""
     data = {}
     for field in obj._meta.concrete_fields:
-        if field.name in SECRET_FIELDS or (fields and field.name not in fields):
+        if field.name in SECRET_FIELDS or not getattr(field, "audited", True) or (fields and field.name not in fields):
             continue
         data[field.attname if field.is_relation else field.name] = field.value_from_object(obj)
     return jsonable(data)

@@ -23,7 +23,10 @@ def initials(name: str) -> str:
 
 
 class InitialsField(models.CharField):
-    """The pinyin initials of another field of the row (``source``, default ``name``), never typed."""
+    """The pinyin initials of another field of the row (``source``, default ``name``), never typed.
+    Derived, so not in the audit log's snapshots (``audited = False``): the name is."""
+
+    audited = False
 
     def __init__(self, *args, source: str = "name", **kwargs):
         self.source = source
