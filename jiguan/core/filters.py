@@ -39,16 +39,43 @@ def units_in_scope(request, model=None):
 class SubtreeFilter(django_filters.ModelChoiceFilter):
     """Rows whose owning unit lies in the chosen unit's subtree: one indexed prefix match.
 
-    ``field_name`` is the path lookup of the filtered model (e.g. ``unit__path``)."""
+    ``field_name`` is the path lookup of the filtered model (e.g. ``unit__path``). The unit is picked
+    by typing its name or initials (``org.picker.UnitPickerField``): a province's thousands of units
+    never go on the page."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", units_in_scope)
         super().__init__(*args, **kwargs)
 
-    def get_queryset(self, request):
+    @property
+    def field_class(self):
+        from jiguan.org.picker import UnitPickerField
+
+        return UnitPickerField
+
+    def unit_choices(self):
         # The units offered are those of the filtered model's view scope (the audit administrator
         # picks among the units of the audit log's scope, without a view permission on units).
-        return units_in_scope(request, self.parent._meta.model if self.parent else None)
+        from jiguan.org.picker import ABOVE_DEPARTMENTS, UnitChoices
+
+        model = self.parent._meta.model if self.parent else None
+        return UnitChoices.for_model(model or apps.get_model("org", "OrgUnit"), "view", active=False,
+                                     **ABOVE_DEPARTMENTS)
+
+    def get_queryset(self, request):
+        user = getattr(request, "user", None)
+        return self.unit_choices().queryset(user)
+
+    @property
+    def field(self):
+        if not hasattr(self, "_field"):
+            for unused in ("empty_label", "null_label"):
+                self.extra.pop(unused, None)
+            self.extra.setdefault("blank", _("全部"))
+            field = super().field
+            request = self.get_request()
+            field.offer(self.unit_choices(), getattr(request, "user", None))
+        return self._field
 
     def filter(self, qs, value):
         if not value:

@@ -34,12 +34,14 @@ class PickerInput(forms.Widget):
     * ``show_path``: the chosen row's path under the box (else in its tooltip only).
     """
 
-    input_type = "hidden"
     empty_text = _("无匹配项")
     placeholder = _("输入名称或拼音首字母")
+    more_text = _("只列出最接近的 20 项：再输入几个字可缩小范围。")
+    error_text = _("暂时查不到，请稍后重试或刷新页面。")
+    menu_style = "top: 100%; left: 0; width: 100%; max-height: 22rem; overflow-y: auto"
 
     def __init__(self, attrs=None, *, source: str = "", resolve: Callable | None = None, blank=None,
-                 submit: bool = False, show_path: bool = True, empty_text=None, placeholder=None):
+                 submit: bool = False, show_path: bool = True, empty_text=None, placeholder=None, menu_style=None):
         super().__init__(attrs)
         self.source = source
         self.resolve = resolve
@@ -50,6 +52,8 @@ class PickerInput(forms.Widget):
             self.empty_text = empty_text
         if placeholder is not None:
             self.placeholder = placeholder
+        if menu_style is not None:
+            self.menu_style = menu_style
 
     def id_for_label(self, id_):
         return f"{id_}_text" if id_ else id_
@@ -81,22 +85,23 @@ class PickerInput(forms.Widget):
         if path and path != label:
             text_attrs["title"] = path
         box = {
-            "class": "jg-picker position-relative", "data-picker": self.source,
-            "data-picker-empty": self.empty_text, "data-picker-value": value, "data-picker-label": label,
+            "class": "jg-picker", "data-picker": self.source, "data-picker-empty": self.empty_text,
+            "data-picker-more": self.more_text, "data-picker-error": self.error_text,
+            "data-picker-value": value, "data-picker-label": label,
         }
         if self.blank is not None:
             box["data-picker-blank"] = self.blank
         if self.submit:
             box["data-picker-submit"] = True
         parts = [
-            format_html("<div{}>", _attrs(box)),
+            "<div" + _attrs(box) + ">",
             format_html('<input type="hidden" name="{}" id="{}" value="{}">', name, id_, value),
-            format_html("<input{}>", _attrs(text_attrs)),
+            '<div class="position-relative"><input' + _attrs(text_attrs) + ">",
+            format_html('<ul class="dropdown-menu shadow-sm py-1" role="listbox" id="{}_list" style="{}"></ul></div>',
+                        id_, self.menu_style),
         ]
         if self.show_path:
             parts.append(format_html('<div class="form-text mt-1 text-truncate" id="{}_path" data-picker-path>{}</div>',
                                      id_, path if path != label else ""))
-        parts.append(format_html(
-            '<ul class="dropdown-menu w-100 shadow-sm py-1" role="listbox" id="{}_list" '
-            'style="max-height: 22rem; overflow-y: auto"></ul></div>', id_))
-        return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped by format_html)
+        parts.append("</div>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped by format_html, _attrs too)

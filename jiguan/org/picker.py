@@ -24,6 +24,7 @@ from django.db.models.functions import Length, Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from jiguan.core import context
 from jiguan.core.scoping import permission_name
 from jiguan.core.widgets import PickerInput
 
@@ -204,7 +205,9 @@ class UnitPickerField(forms.ModelChoiceField):
         result.widget.resolve = result.resolve
         return result
 
-    def offer(self, choices: UnitChoices, user) -> UnitPickerField:
+    def offer(self, choices: UnitChoices, user=None) -> UnitPickerField:
+        """Accept ``choices`` for ``user`` (default: the acting user of the request)."""
+        user = user if user is not None else context.current().user
         self.unit_choices = choices
         self.queryset = choices.queryset(user)
         self.widget.source = f"{reverse('org:unit_pick')}?t={choices.token(user)}"
@@ -304,7 +307,8 @@ class PersonPickerField(forms.ModelChoiceField):
         result.widget.resolve = result.resolve
         return result
 
-    def offer(self, choices: PeopleChoices, user) -> PersonPickerField:
+    def offer(self, choices: PeopleChoices, user=None) -> PersonPickerField:
+        user = user if user is not None else context.current().user
         if self.to_field_name and choices.key != self.to_field_name:
             choices = replace(choices, key=self.to_field_name)
         self.people_choices = choices

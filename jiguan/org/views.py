@@ -574,13 +574,23 @@ class UnitPickView(ScopedViewMixin, View):
     require_model_permission = False  # the field's permission (in its token) decides, e.g. assets.add_asset
     choices_class = picker.UnitChoices
 
-    def get(self, request):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         token = request.GET.get("t")
         try:
-            choices = self.choices_class.from_token(token, request.user) if token else self.choices_class()
+            self.choices = self.choices_class.from_token(token, request.user) if token else self.choices_class()
         except signing.BadSignature:
             return JsonResponse({"error": _("选择器已失效，请刷新页面后重试。")}, status=400)
-        results, more = self.search(request.user, choices, request.GET.get("q", ""))
+        # The field's permission (the audit log's for its unit filter), held by the user; a field
+        # offering units whatever the scope (everywhere) was signed for this user by its page.
+        perm = self.choices.perm
+        if perm and not getattr(self.choices, "everywhere", False) and not request.user.has_perm(perm):
+            raise PermissionDenied(_("您没有执行此操作的权限。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        results, more = self.search(request.user, self.choices, request.GET.get("q", ""))
         response = JsonResponse({"results": results, "more": more, "limit": picker.LIMIT})
         response["Cache-Control"] = "private, no-store"
         return response

@@ -5,6 +5,9 @@ no unit-scoped row of city B. Also: a unit-only grant, the unit switcher, severa
 """
 
 import io
+import re
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 from openpyxl import load_workbook
@@ -283,10 +286,23 @@ def test_overlapping_grants_do_not_duplicate_rows(tree, client_for, api_client_f
 # The unit switcher ----------------------------------------------------------------------------------
 
 
+def switcher_offers(client, page="/org/units/list/", q=""):
+    """What the header's unit switcher (a picker) lists when the user types ``q`` into it."""
+    html = client.get(page).content.decode()
+    source = re.search(r'id="unit-switcher".*?data-picker="([^"]+)"', html, re.S).group(1)
+    response = client.get(f"{unescape(source)}&{urlencode({'q': q})}")
+    assert response.status_code == 200
+    return [row["label"] for row in response.json()["results"]]
+
+
 def test_switcher_offers_only_units_in_scope(users, client_for):
-    response = client_for(users["a_assets"]).get("/org/units/list/")
-    offered = [u.name for u in response.context["switcher_units"]]
-    assert offered == ["甲市", "甲县"]
+    assert switcher_offers(client_for(users["a_assets"])) == ["甲市", "甲县"]
+    assert switcher_offers(client_for(users["a_assets"]), q="乙") == []
+    assert switcher_offers(client_for(users["prov_assets"]), q="乙") == ["乙市", "乙县"]
+
+
+def test_no_switcher_for_a_scope_of_one_unit(users, client_for):
+    assert 'id="unit-switcher"' not in client_for(users["staff"]).get("/org/units/list/").content.decode()
 
 
 def test_switch_unit_narrows_lists_to_the_subtree(users, tree, client_for):
