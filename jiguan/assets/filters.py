@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.filters import SubtreeFilter
+from jiguan.core.filters import DateFilter, SubtreeFilter
 
 from .models import (
     Asset,
@@ -40,8 +40,9 @@ class AssetFilter(django_filters.FilterSet):
     location = django_filters.CharFilter(label=_("存放地点"), field_name="location", lookup_expr="icontains")
     value_min = django_filters.NumberFilter(label=_("原值不低于（元）"), field_name="original_value", lookup_expr="gte")
     value_max = django_filters.NumberFilter(label=_("原值不高于（元）"), field_name="original_value", lookup_expr="lte")
-    acquired_from = django_filters.DateFilter(label=_("取得日期自"), field_name="acquired_on", lookup_expr="gte")
-    acquired_to = django_filters.DateFilter(label=_("取得日期至"), field_name="acquired_on", lookup_expr="lte")
+    # Typed as 2024-01-15, 2024/1/15 or 2024年1月15日 (core.filters.DateFilter).
+    acquired_from = DateFilter(label=_("取得日期自"), field_name="acquired_on", lookup_expr="gte")
+    acquired_to = DateFilter(label=_("取得日期至"), field_name="acquired_on", lookup_expr="lte")
 
     class Meta:
         model = Asset

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from .forms import DateField
 from .scoping import permission_name
 
 YES_NO = (("true", _("是")), ("false", _("否")))
@@ -34,6 +35,18 @@ def units_in_scope(request, model=None):
     scope = request.user.get_scope(permission_name(model or OrgUnit, "view"))
     return (OrgUnit.objects.in_scope(scope).exclude(kind="department")
             .only("id", "name", "depth", "path").order_by("path"))
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date typed as 2024-01-15 or 2024年1月15日 (core.forms.DateField), refused in Chinese otherwise."""
+
+    field_class = DateField
+
+    def __init__(self, *args, **kwargs):
+        from django import forms
+
+        kwargs.setdefault("widget", forms.DateInput(attrs={"placeholder": _("如 2024-01-15"), "inputmode": "numeric"}))
+        super().__init__(*args, **kwargs)
 
 
 class SubtreeFilter(django_filters.ModelChoiceFilter):

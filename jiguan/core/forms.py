@@ -6,6 +6,7 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 
 def bootstrapify(form: forms.BaseForm, small: bool = False, mark_errors: bool = True) -> forms.BaseForm:
@@ -101,3 +102,22 @@ class JSONObjectField(forms.JSONField):
         # Here, not in validators: Django skips those for "empty" values, and null and [] are empty.
         self.schema(value)
         return value
+
+
+# Full-width digits and punctuation as a Chinese input method types them: ２０２４年１月１５日, 2024－01－15.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９－／．", "0123456789-/.")
+
+
+class DateField(forms.DateField):
+    """A date typed as 2024-01-15, 2024/1/15, 2024.1.15 or 2024年1月15日 (the formats of
+    jiguan/core/formats/zh_Hans, full-width digits and spaces allowed); anything else is refused with
+    the formats it takes, in Chinese."""
+
+    default_error_messages = {
+        "invalid": _("日期格式不对：请按 2024-01-15、2024/1/15 或 2024年1月15日 填写。"),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.translate(_FULL_WIDTH).split())
+        return super().to_python(value)
