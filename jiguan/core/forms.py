@@ -6,6 +6,7 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -49,6 +50,9 @@ def _attrs(attrs: dict) -> str:
         for name, value in attrs.items() if value is not False)
 
 
+BLANK_DASHES = "---------"  # django.db.models.fields.BLANK_CHOICE_DASH, ModelChoiceField.empty_label
+
+
 def render_select(context: dict) -> str:
     """django/forms/widgets/select.html in Python, the same markup. A unit picker of a province has
     ~2,000 options; through the templates (an include per option) it cost more than the rest of a
@@ -61,7 +65,10 @@ def render_select(context: dict) -> str:
         for option in group_choices:
             parts.append(format_html('\n  <option value="{}"', option["value"]))
             parts.append(_attrs(option["attrs"]))
-            parts.append(format_html(">{}</option>\n", option["label"]))
+            label = option["label"]
+            if label == BLANK_DASHES:  # Django's blank choice, on every select of models and filters
+                label = gettext("请选择")
+            parts.append(format_html(">{}</option>\n", label))
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
