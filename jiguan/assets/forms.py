@@ -12,9 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.scoping import Scope, permission_name
+from jiguan.core.forms import DateField
 from jiguan.org.forms import ScopedFormMixin
 from jiguan.org.models import OrgKind, OrgUnit, User
+from jiguan.org.picker import (
+    ABOVE_DEPARTMENTS,
+    DEPARTMENTS,
+    PeopleChoices,
+    PersonPickerField,
+    UnitChoices,
+    UnitPickerField,
+)
 from jiguan.standards.selectors import standard_values
 
 from . import services
@@ -51,36 +59,23 @@ def textarea(rows=2):
     return forms.Textarea(attrs={"rows": rows})
 
 
-def base_depth(scope: Scope) -> int:
-    """The depth of the highest unit of a scope, so unit pickers indent from there."""
-    if scope.is_global or not scope.grants:
-        return 0
-    return min(g.path.count("/") - 2 for g in scope.grants)
+class UnitField(UnitPickerField):
+    """A unit, picked by typing its name or pinyin initials (org.picker): a province's thousands of
+    units never go on the page. ``offer`` (``set_units``) says which units it accepts."""
 
 
-class UnitField(forms.ModelChoiceField):
-    """A unit picker in tree order, indented by level."""
-
-    base_depth = 0
-
-    def label_from_instance(self, obj):
-        return "\u3000" * max(0, obj.depth - self.base_depth) + obj.name
+class UserField(PersonPickerField):
+    """A person, picked by typing their real name (org.picker), shown with their unit: scopes may hold
+    thousands. ``offer`` says whom it accepts."""
 
 
-class UserField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        unit = getattr(obj, "unit", None)
-        return f"{obj.display_name}（{unit.name}）" if unit else obj.display_name
-
-
-class UserByNameField(forms.ModelChoiceField):
-    """A person typed by username with suggestions (a <datalist>): scopes may hold thousands."""
+class UserByNameField(PersonPickerField):
+    """A person picked by real name, posted by username (as the API and the importer name people)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "username")
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
         super().__init__(*args, **kwargs)
-        self.error_messages["invalid_choice"] = _("没有这个用户，或不在可选范围内：请输入用户名。")
+        self.error_messages["invalid_choice"] = _("没有这个用户，或不在可选范围内：请输入姓名后从提示中选择。")
 
 
 def standard_choices(table: str, on: date, blank: str | None = None) -> list[tuple[str, str]]:
@@ -123,15 +118,16 @@ def category_choices(on: date) -> list:
 
 
 def units_above_departments(form, action: str, model, kinds=None):
-    scope = form.user.get_scope(permission_name(model, action))
-    queryset = OrgUnit.objects.in_scope(scope).filter(is_active=True).exclude(kind=OrgKind.DEPARTMENT)
+    """The active units above department level of the user's scope for ``action`` on ``model``
+    (of ``kinds`` only), and the user: what ``set_units`` offers."""
+    choices = UnitChoices.for_model(model, action, **ABOVE_DEPARTMENTS)
     if kinds:
-        queryset = queryset.filter(kind__in=kinds)
-    return queryset.order_by("path"), base_depth(scope)
+        choices = UnitChoices.for_model(model, action, kinds=tuple(str(k) for k in kinds))
+    return choices, form.user
 
 
-def set_units(field: UnitField, queryset_and_depth) -> None:
-    field.queryset, field.base_depth = queryset_and_depth
+def set_units(field: UnitField, choices_and_user) -> None:
+    field.offer(*choices_and_user)
 
 
 class GroupedFormMixin:
@@ -180,10 +176,10 @@ class AssetRegisterForm(GroupedFormMixin, ScopedFormMixin, forms.Form):
                                help_text=_("相同资产逐件建卡时填写件数（1–1000），每张卡片各有一个资产编码。"))
     status = forms.ChoiceField(label=_("使用状态"), choices=[(s.value, s.label) for s in REGISTER_STATUSES],
                                initial=AssetStatus.IN_USE)
-    warranty_end = forms.DateField(label=_("保修截止日期"), required=False, widget=date_input())
+    warranty_end = DateField(label=_("保修截止日期"), required=False, widget=date_input())
     note = forms.CharField(label=_("备注"), required=False, widget=textarea())
     acquisition_method = forms.ChoiceField(label=_("取得方式"))
-    acquired_on = forms.DateField(label=_("取得日期"), widget=date_input())
+    acquired_on = DateField(label=_("取得日期"), widget=date_input())
     funding_source = forms.ChoiceField(label=_("资金来源"), required=False)
     supplier = forms.CharField(label=_("供应商"), max_length=120, required=False)
     contract_no = forms.CharField(label=_("合同编号"), max_length=60, required=False)
@@ -203,7 +199,7 @@ class AssetRegisterForm(GroupedFormMixin, ScopedFormMixin, forms.Form):
                            help_text=_("留空则为产权单位。"))
     department = UnitField(label=_("使用部门"), queryset=OrgUnit.objects.none(), required=False)
     user = UserByNameField(label=_("使用人"), queryset=User.objects.none(), required=False,
-                           help_text=_("输入用户名，可从提示中选择。"))
+                           help_text=_("输入姓名或用户名，从提示中选择。"))
     keeper = UserByNameField(label=_("管理人"), queryset=User.objects.none(), required=False)
     location = forms.CharField(label=_("存放地点"), max_length=120, required=False)
 
@@ -212,13 +208,10 @@ class AssetRegisterForm(GroupedFormMixin, ScopedFormMixin, forms.Form):
         today = timezone.localdate()
         set_units(self.fields["owner_unit"], units_above_departments(self, "add", Asset, OWNER_KINDS))
         set_units(self.fields["using_unit"], units_above_departments(self, "add", Asset))
-        scope = self.user.get_scope("assets.add_asset")
-        self.fields["department"].queryset = (OrgUnit.objects.in_scope(scope)
-                                              .filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("path"))
-        self.fields["department"].base_depth = base_depth(scope)
-        people = User.objects.in_scope(scope).filter(is_active=True)
-        self.fields["user"].queryset = people
-        self.fields["keeper"].queryset = people
+        self.fields["department"].offer(UnitChoices.for_model(Asset, "add", **DEPARTMENTS), self.user)
+        people = PeopleChoices(perm="assets.add_asset")
+        self.fields["user"].offer(people, self.user)
+        self.fields["keeper"].offer(people, self.user)
         self.fields["class_code"].choices = class_choices(today)
         self.fields["acquisition_method"].choices = standard_choices("acquisition_method", today, "---------")
         self.fields["funding_source"].choices = standard_choices("funding_source", today, "---------")
@@ -236,9 +229,7 @@ class AssetRegisterForm(GroupedFormMixin, ScopedFormMixin, forms.Form):
                 self.fields[f"custom_{key}"] = forms.CharField(label=item.get("label") or key, max_length=200,
                                                                required=False)
                 self.custom_keys.append(key)
-        self.user_options = people.select_related("unit").order_by("unit__path", "username")[:300]
-        for name in ("user", "keeper"):
-            self.fields[name].widget.attrs["list"] = "people-options"
+        self.user_options = []  # people are picked by name (org.picker), not from a list on the page
 
     def clean_class_code(self):
         return self.cleaned_data["class_code"].strip().upper()
@@ -265,15 +256,14 @@ class AssetFormMixin(ScopedFormMixin):
         self.asset = asset
         super().__init__(*args, **kwargs)
 
-    def people(self):
-        return (User.objects.filter(unit__path__startswith=self.asset.owner_unit.path, is_active=True)
-                .select_related("unit").order_by("unit__path", "username"))
+    def people(self) -> PeopleChoices:
+        """Active people of the card's owner unit and below (the card is in the user's scope)."""
+        return PeopleChoices(perm="", within=self.asset.owner_unit.path)
 
     def departments(self, under: OrgUnit | None = None):
+        """The departments below the card's using unit (or ``under``), and the user: for ``set_units``."""
         base = under or self.asset.using_unit or self.asset.owner_unit
-        field_depth = base.depth
-        return (OrgUnit.objects.filter(path__startswith=base.path, kind=OrgKind.DEPARTMENT, is_active=True)
-                .order_by("path"), field_depth)
+        return UnitChoices(everywhere=True, within=base.path, **DEPARTMENTS), self.user
 
 
 class AssetChangeForm(AssetFormMixin, forms.Form):
@@ -288,7 +278,7 @@ class AssetChangeForm(AssetFormMixin, forms.Form):
     user = UserField(label=_("使用人"), queryset=User.objects.none(), required=False)
     keeper = UserField(label=_("管理人"), queryset=User.objects.none(), required=False)
     location = forms.CharField(label=_("存放地点"), max_length=120, required=False)
-    warranty_end = forms.DateField(label=_("保修截止日期"), required=False, widget=date_input())
+    warranty_end = DateField(label=_("保修截止日期"), required=False, widget=date_input())
     funding_source = forms.ChoiceField(label=_("资金来源"), required=False)
     supplier = forms.CharField(label=_("供应商"), max_length=120, required=False)
     contract_no = forms.CharField(label=_("合同编号"), max_length=60, required=False)
@@ -299,12 +289,12 @@ class AssetChangeForm(AssetFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         asset = self.asset
         owner = asset.owner_unit
-        self.fields["using_unit"].queryset = (OrgUnit.objects.filter(path__startswith=owner.path, is_active=True)
-                                              .exclude(kind=OrgKind.DEPARTMENT).order_by("path"))
-        self.fields["using_unit"].base_depth = owner.depth
-        self.fields["department"].queryset, self.fields["department"].base_depth = self.departments(owner)
-        self.fields["user"].queryset = self.people()
-        self.fields["keeper"].queryset = self.people()
+        # The card is in the user's scope: any unit of its owner's subtree may use it.
+        set_units(self.fields["using_unit"], (UnitChoices(everywhere=True, within=owner.path, **ABOVE_DEPARTMENTS),
+                                              self.user))
+        set_units(self.fields["department"], self.departments(owner))
+        self.fields["user"].offer(self.people(), self.user)
+        self.fields["keeper"].offer(self.people(), self.user)
         self.fields["funding_source"].choices = standard_choices("funding_source", timezone.localdate(), "---------")
         if asset.status not in CHANGE_STATUSES:
             self.fields["status"].choices = [(asset.status, asset.get_status_display())]
@@ -332,13 +322,13 @@ class AssetIssueForm(AssetFormMixin, forms.Form):
     keeper = UserField(label=_("管理人"), queryset=User.objects.none(), required=False,
                        help_text=_("留空则不变。"))
     location = forms.CharField(label=_("存放地点"), max_length=120, required=False, help_text=_("留空则不变。"))
-    on = forms.DateField(label=_("领用日期"), widget=date_input())
+    on = DateField(label=_("领用日期"), widget=date_input())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = self.people()
-        self.fields["keeper"].queryset = self.people()
-        self.fields["department"].queryset, self.fields["department"].base_depth = self.departments()
+        self.fields["user"].offer(self.people(), self.user)
+        self.fields["keeper"].offer(self.people(), self.user)
+        set_units(self.fields["department"], self.departments())
         self.fields["on"].initial = timezone.localdate()
 
     def clean(self):
@@ -351,7 +341,7 @@ class AssetIssueForm(AssetFormMixin, forms.Form):
 class AssetReturnForm(AssetFormMixin, forms.Form):
     location = forms.CharField(label=_("交回后存放地点"), max_length=120, required=False,
                                help_text=_("留空则不变。"))
-    on = forms.DateField(label=_("交回日期"), widget=date_input())
+    on = DateField(label=_("交回日期"), widget=date_input())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -361,7 +351,7 @@ class AssetReturnForm(AssetFormMixin, forms.Form):
 class AssetValueForm(AssetFormMixin, forms.Form):
     delta = forms.DecimalField(label=_("调整金额（元）"), **MONEY_FIELD,
                                help_text=_("增加原值填正数（如升级加装），减少填负数。"))
-    on = forms.DateField(label=_("生效日期"), widget=date_input(),
+    on = DateField(label=_("生效日期"), widget=date_input(),
                          help_text=_("从该月起按剩余月数重新分摊折旧。"))
     reason = forms.CharField(label=_("调整原因"), max_length=200)
 
@@ -371,7 +361,7 @@ class AssetValueForm(AssetFormMixin, forms.Form):
 
 
 class RepairForm(AssetFormMixin, forms.Form):
-    repaired_on = forms.DateField(label=_("维修日期"), widget=date_input())
+    repaired_on = DateField(label=_("维修日期"), widget=date_input())
     cost = forms.DecimalField(label=_("维修费用（元）"), min_value=0, **MONEY_FIELD)
     vendor = forms.CharField(label=_("维修单位"), max_length=120, required=False)
     result = forms.CharField(label=_("维修结果"), max_length=200)
@@ -435,7 +425,7 @@ def movable_cards(user, perm: str):
 class TransferForm(ScopedFormMixin, forms.Form):
     from_unit = UnitField(label=_("调出单位"), queryset=OrgUnit.objects.none())
     to_unit = UnitField(label=_("调入单位"), queryset=OrgUnit.objects.none(),
-                        help_text=_("可选全省（区）的机关和事业单位，可输入名称筛选。"))
+                        help_text=_("可选全省（区）的机关和事业单位：输入名称或拼音首字母查找。"))
     reason = forms.CharField(label=_("调拨理由"), widget=textarea(3))
     assets = CardsField()
 
@@ -443,9 +433,8 @@ class TransferForm(ScopedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         set_units(self.fields["from_unit"], units_above_departments(self, "add", Transfer, OWNER_KINDS))
         # The receiving unit may lie outside the applicant's scope: any active agency or institution.
-        self.fields["to_unit"].queryset = (OrgUnit.objects.filter(kind__in=OWNER_KINDS, is_active=True)
-                                           .order_by("path"))
-        self.fields["to_unit"].base_depth = 1
+        set_units(self.fields["to_unit"], (UnitChoices(everywhere=True, kinds=tuple(str(k) for k in OWNER_KINDS)),
+                                           self.user))
         self.fields["assets"].queryset = movable_cards(self.user, "assets.add_transfer")
 
 
@@ -572,10 +561,8 @@ class SettingsForm(ScopedFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        scope = self.user.get_scope("assets.change_assetsettings")
-        self.fields["unit"].queryset = (OrgUnit.objects.in_scope(scope).filter(kind__in=TENANT_KINDS, is_active=True)
-                                        .order_by("path"))
-        self.fields["unit"].base_depth = base_depth(scope)
+        set_units(self.fields["unit"], (UnitChoices.for_model(AssetSettings, "change",
+                                                              kinds=tuple(str(k) for k in TENANT_KINDS)), self.user))
         self.fields["unit"].widget = forms.HiddenInput()  # chosen with the picker above the form
 
     def clean_custom_fields(self):

@@ -8,8 +8,6 @@ rows and export exactly those rows to Excel through ``jiguan.core.exports``.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.forms.models import ModelChoiceIterator
 from django.http import Http404
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -20,10 +18,12 @@ from django.views import generic
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.core import exports
+from jiguan.core.forms import DateField
 from jiguan.core.tables import Column, Table
 from jiguan.core.views import ScopedViewMixin, focus_path
 from jiguan.org.forms import ScopedFormMixin
-from jiguan.org.models import OrgKind, OrgUnit
+from jiguan.org.models import OrgKind
+from jiguan.org.picker import ABOVE_DEPARTMENTS, UnitChoices, UnitPickerField
 
 from . import selectors
 from .models import Asset
@@ -33,44 +33,18 @@ from .models import Asset
 # ---------------------------------------------------------------------------------------------
 
 
-class _CachedChoices(ModelChoiceIterator):
-    """Iterates the field's queryset itself, so rendering the select (which looks at the choices
-    twice) runs one query, not one per look."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for obj in self.queryset:
-            yield self.choice(obj)
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    iterator = _CachedChoices
-
-    def to_python(self, value):
-        """The chosen unit from the same (cached) rows the select shows: no query of its own."""
-        if value in self.empty_values:
-            return None
-        for obj in self.queryset:
-            if str(obj.pk) == str(value):
-                return obj
-        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-
-    def label_from_instance(self, obj):
-        return "\u3000" * (obj.depth or 0) + obj.name
-
-
 class ReportForm(ScopedFormMixin, forms.Form):
-    unit = UnitChoiceField(label=gettext_lazy("统计单位（含下级）"), queryset=OrgUnit.objects.none(),
-                           required=False, empty_label=None)
+    # Typed by name or pinyin initials (org.picker); left empty, the report opens on the default unit.
+    unit = UnitPickerField(label=gettext_lazy("统计单位（含下级）"), required=False,
+                           blank=gettext_lazy("（默认单位）"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = selectors.report_units(self.user)
+        self.fields["unit"].offer(UnitChoices(perm=selectors.REPORT_PERMISSION, **ABOVE_DEPARTMENTS), self.user)
 
 
 class SummaryForm(ReportForm):
-    on = forms.DateField(label=gettext_lazy("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    on = DateField(label=gettext_lazy("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                          help_text=gettext_lazy("该日已入账、尚未处置的资产；累计折旧计至该月末"))
     level = forms.TypedChoiceField(label=gettext_lazy("分类级次"), coerce=int, required=False, empty_value=3,
                                    choices=[(k, v) for k, v in selectors.CLASS_LEVELS.items()])

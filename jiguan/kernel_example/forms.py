@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.org.forms import ScopedFormMixin
-from jiguan.org.models import OrgUnit
+from jiguan.org.picker import UnitPickerField
 
 from .models import Key, KeyHandover
 
@@ -15,13 +15,13 @@ class KeyForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         action = "change" if self.instance.pk else "add"
-        self.fields["unit"].queryset = self.units_for(action, Key)
+        self.offer_units("unit", action, Key)  # a unit picker (org.picker): typed, never a list of them all
 
 
 class KeyHandoverForm(ScopedFormMixin, forms.Form):
     """The fields of a key handover; the keys are picked on the page (documents.LinePickerMixin)."""
 
-    unit = forms.ModelChoiceField(label=_("所属单位"), queryset=OrgUnit.objects.none())
+    unit = UnitPickerField(label=_("所属单位"))
     to_holder = forms.CharField(label=_("接收人"), max_length=40)
     to_holder_phone = forms.CharField(label=_("接收人电话"), max_length=20, required=False)
     reason = forms.CharField(label=_("移交原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
@@ -33,5 +33,5 @@ class KeyHandoverForm(ScopedFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = self.units_for("add", KeyHandover)
+        self.offer_units("unit", "add", KeyHandover)
         self.fields["keys"].queryset = Key.objects.in_scope(self.user.get_scope("kernel_example.add_keyhandover"))

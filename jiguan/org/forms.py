@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from jiguan.core.forms import BootstrapFormMixin
 
 from .models import ApiToken, OrgUnit, Role, RoleAssignment, User
+from .picker import PeopleChoices, PersonPickerField, UnitChoices, UnitPickerField
 
 
 class ScopedFormMixin(BootstrapFormMixin):
@@ -19,6 +20,35 @@ class ScopedFormMixin(BootstrapFormMixin):
         scope = self.user.get_scope(permission_name(model, perm_action))
         return OrgUnit.objects.in_scope(scope).filter(is_active=True).order_by("path")
 
+    def offer_units(self, name: str, perm_action: str, model=OrgUnit, **choices):
+        """Make field ``name`` a unit picker (org.picker, typed by name or pinyin initials) offering
+        the active units of the user's scope for ``perm_action`` on ``model``; ``choices``: more of
+        ``UnitChoices`` (``exclude_kinds``, ``outside``...)."""
+        return self.pick_units(name, UnitChoices.for_model(model, perm_action, **choices))
+
+    def pick_units(self, name: str, choices: UnitChoices) -> UnitPickerField:
+        field = self.fields[name]
+        if not isinstance(field, UnitPickerField):
+            field = self.fields[name] = as_picker(field, UnitPickerField)
+        return field.offer(choices, self.user)
+
+    def pick_people(self, name: str, choices: PeopleChoices) -> PersonPickerField:
+        field = self.fields[name]
+        if not isinstance(field, PersonPickerField):
+            field = self.fields[name] = as_picker(field, PersonPickerField)
+        return field.offer(choices, self.user)
+
+
+def as_picker(field: forms.Field, picker_class):
+    """``field`` (a ModelForm's <select> of units or people) as a picker with its label, help text,
+    whether it is required and its initial value."""
+    picker = picker_class(label=field.label, required=field.required, help_text=field.help_text,
+                          initial=field.initial, disabled=field.disabled,
+                          to_field_name=getattr(field, "to_field_name", None))
+    css = " ".join(c for c in field.widget.attrs.get("class", "").split() if not c.startswith("form-select"))
+    picker.widget.attrs["class"] = f"{css} form-control".strip()
+    return picker
+
 
 class OrgUnitForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
@@ -31,17 +61,18 @@ class OrgUnitForm(ScopedFormMixin, forms.ModelForm):
         if self.instance.pk:
             del self.fields["parent"]  # moving is its own operation (org:unit_move)
         else:
-            self.fields["parent"].queryset = self.units_for("add")
+            self.offer_units("parent", "add")
             self.fields["parent"].required = OrgUnit.objects.exists()
 
 
 class OrgUnitMoveForm(ScopedFormMixin, forms.Form):
-    new_parent = forms.ModelChoiceField(label=_("新的上级单位"), queryset=OrgUnit.objects.none())
+    new_parent = UnitPickerField(label=_("新的上级单位"))
 
     def __init__(self, *args, instance=None, **kwargs):
         self.instance = instance
         super().__init__(*args, **kwargs)
-        self.fields["new_parent"].queryset = self.units_for("move").exclude(path__startswith=instance.path)
+        # Not the unit itself nor anything below it.
+        self.offer_units("new_parent", "move", outside=instance.path)
 
 
 class UserForm(ScopedFormMixin, forms.ModelForm):
@@ -55,7 +86,7 @@ class UserForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].required = True
-        self.fields["unit"].queryset = self.units_for("add" if not self.instance.pk else "change", User)
+        self.offer_units("unit", "add" if not self.instance.pk else "change", User)
         if self.instance.pk:
             del self.fields["password"]
             self.fields["username"].disabled = True
@@ -74,9 +105,8 @@ class RoleAssignmentForm(ScopedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = self.units_for("add", RoleAssignment)
-        scope = self.user.get_scope("org.add_roleassignment")
-        self.fields["user"].queryset = User.objects.in_scope(scope).filter(is_active=True).order_by("username")
+        self.offer_units("unit", "add", RoleAssignment)
+        self.pick_people("user", PeopleChoices(perm="org.add_roleassignment"))
         self.fields["role"].queryset = Role.objects.filter(is_active=True)
 
 

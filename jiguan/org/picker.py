@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core import context
 from jiguan.core.scoping import permission_name
+from jiguan.core.validators import parse_id
 from jiguan.core.widgets import PickerInput
 
 from .models import PATH_SEPARATOR, OrgKind, OrgUnit, User
@@ -216,7 +217,8 @@ class UnitPickerField(forms.ModelChoiceField):
         return self
 
     def resolve(self, value) -> dict | None:
-        unit = self.queryset.filter(pk=value).only("id", "name", "path").first() if str(value).isdigit() else None
+        pk = parse_id(value)
+        unit = self.queryset.filter(pk=pk).only("id", "name", "path").first() if pk is not None else None
         if unit is None:
             return None
         return {"label": unit.name, "path": path_labels([unit])[unit.pk]}
@@ -320,6 +322,8 @@ class PersonPickerField(forms.ModelChoiceField):
 
     def resolve(self, value) -> dict | None:
         key = self.to_field_name or "pk"
+        if key == "pk":
+            value = parse_id(value)
         person = self.queryset.select_related("unit").filter(**{key: value}).first() if value else None
         if person is None:
             return None

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jiguan.tests_browser.conftest import login, shot
+from jiguan.tests_browser.pickers import pick
 
 pytestmark = pytest.mark.browser
 
@@ -44,17 +45,17 @@ def test_security_administrator_grants_roles_and_separation_of_duties_is_enforce
 
     # 三员分立: the system administrator cannot also be the audit administrator.
     page.get_by_role("link", name="新建").click()
-    page.select_option("#id_user", label="张伟")
+    pick(page, "id_user", "张伟", "张伟（sysadmin）")
     page.select_option("#id_role", label="审计管理员")
-    page.select_option("#id_unit", label=tree.province.name)
+    pick(page, "id_unit", tree.province.name)
     page.click("#submit")
     expect(page.locator("main form")).to_contain_text("三员分立：张伟 已担任“系统管理员”，不能再担任“审计管理员”。")
     shot(page, "role-assignment-refused")
 
     # An ordinary grant goes through and shows in the list.
-    page.select_option("#id_user", label="赵磊")
+    pick(page, "id_user", "赵磊", "赵磊（staff）")
     page.select_option("#id_role", label="资产管理员")
-    page.select_option("#id_unit", label=tree.city_a_dept.name)
+    pick(page, "id_unit", tree.city_a_dept.name)
     page.click("#submit")
     expect(page.locator(".alert-success")).to_contain_text("已授权。")
     expect(page.locator("#user-menu")).to_have_text(re.compile(r"李娜"))

@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 from jiguan.core.context import acting_as
 from jiguan.core.testing import make_user
 from jiguan.tests_browser.conftest import login, logout, ready, shot
+from jiguan.tests_browser.pickers import pick, picker_box
 
 pytestmark = pytest.mark.browser
 
@@ -198,7 +199,7 @@ def test_a_computer_from_registration_to_disposal(device, new_page, live_server,
 
     click(page, phone, "#register-link")
     expect(page.locator("h1")).to_have_text("资产登记")
-    page.select_option("#id_owner_unit", str(tree.city_a_agency.pk))
+    pick(page, "id_owner_unit", "甲市机关", "甲市机关事务管理局", tap=phone)
     page.fill("#id_name", "台式计算机")
     page.select_option("#id_class_code", "A02010105")
     expect(page.locator("#id_class_code option:checked")).to_contain_text("台式计算机")
@@ -235,8 +236,8 @@ def test_a_computer_from_registration_to_disposal(device, new_page, live_server,
     # 领用: issued to 赵磊 of 甲市资产管理科.
     click(page, phone, "#action-issue")
     expect(page.locator("h1")).to_have_text("资产领用")
-    page.select_option("#id_user", str(users["staff"].pk))
-    page.select_option("#id_department", str(tree.city_a_dept.pk))
+    pick(page, "id_user", "赵磊", "赵磊（staff）", tap=phone)
+    pick(page, "id_department", "资产管理", "甲市资产管理科", tap=phone)
     page.fill("#id_location", "3 楼 306 室")
     check_fits(page, phone)
     shot(page, f"{prefix}assets-issue")
@@ -252,8 +253,8 @@ def test_a_computer_from_registration_to_disposal(device, new_page, live_server,
     expect(page.locator("h1")).to_have_text("申请调拨")
     expect(page.locator("#selected-cards")).to_contain_text(card.code)
     expect(page.locator("#id_from_unit")).to_have_value(str(tree.city_a_agency.pk))
-    ready(page)  # the 调入单位 filter is the page's own script, at the end of the page
-    page.fill("#to-unit-filter", "乙市机关")
+    # 调入单位 is a picker: any agency of the province, found by typing (pick waits for the scripts).
+    pick(page, "id_to_unit", "乙市机关", "乙市机关事务管理局", tap=phone)
     expect(page.locator("#id_to_unit")).to_have_value(str(tree.city_b_agency.pk))
     page.fill("#id_reason", "乙市机关事务管理局新设资产管理岗位，调剂一台台式计算机。")
     check_fits(page, phone)
@@ -334,12 +335,12 @@ def test_a_computer_from_registration_to_disposal(device, new_page, live_server,
     assert (card.owner_unit_id, card.status) == (tree.city_b_agency.pk, AssetStatus.DISPOSED)
 
 
-def test_the_to_unit_filter_waits_for_the_page_script(page, live_server, users, tree, asset_flows, city_a_cards):
-    """What made the journey above fail under load: the 调入单位 filter was typed into as soon as
-    the field was parsed, before the script at the end of the page had attached its handler, and
-    the typing was lost. Here the page's scripts are held back (htmx, which comes before the page's
-    own script, is not served until the test lets it through): the page is not ready and typing
-    does not filter; once the scripts have run the page is marked ready and the filter works."""
+def test_the_to_unit_picker_waits_for_the_page_scripts(page, live_server, users, tree, asset_flows, city_a_cards):
+    """What made the journey above fail under load: the 调入单位 box was typed into as soon as it was
+    parsed, before the scripts had attached their handlers, and the typing was lost. Here the page's
+    scripts are held back (htmx, a script at the end of the page, is not served until the test lets
+    it through; the picker's script runs after the page is parsed): the page is not ready and typing
+    lists nothing; once the scripts have run the page is marked ready and the picker lists matches."""
     login(page, live_server, "a_assets")
     held = []
 
@@ -350,15 +351,15 @@ def test_the_to_unit_filter_waits_for_the_page_script(page, live_server, users, 
     card = city_a_cards["idle"]
     with page.expect_request(lambda request: request.url.endswith("/htmx.min.js")):
         page.goto(f"{live_server.url}{reverse('assets:transfer_create')}?assets={card.pk}", wait_until="commit")
-    expect(page.locator("#to-unit-filter")).to_be_editable()
+    box = picker_box(page, "id_to_unit")
+    expect(box).to_be_editable()
     expect(page.locator("body")).not_to_have_attribute("data-ready", "1")
-    page.fill("#to-unit-filter", "乙市机关")
-    expect(page.locator("#id_to_unit")).to_have_value("")  # no handler yet: nothing was filtered
+    box.fill("乙市机关")
+    expect(page.locator("#id_to_unit_list")).not_to_have_class(re.compile(r"\bshow\b"))  # no handler yet
 
     assert len(held) == 1, held  # routed after the request event, before the round trips above
     held[0].continue_()
-    ready(page)
-    page.fill("#to-unit-filter", "乙市机关")
+    pick(page, "id_to_unit", "乙市机关", "乙市机关事务管理局")
     expect(page.locator("#id_to_unit")).to_have_value(str(tree.city_b_agency.pk))
 
 
@@ -381,8 +382,8 @@ def test_change_return_value_adjustment_and_repair(page, live_server, users, tre
     # 变更: a user and a keeper are named; the handover is recorded by itself.
     page.click("#action-change")
     expect(page.locator("h1")).to_have_text("资产变更")
-    page.select_option("#id_user", str(users["staff"].pk))
-    page.select_option("#id_keeper", str(users["a_assets"].pk))
+    pick(page, "id_user", "赵磊", "赵磊（staff）")
+    pick(page, "id_keeper", "陈静", "陈静（a_assets）")
     page.fill("#id_location", "2 楼 202 室")
     shot(page, "assets-change")
     page.click("#submit")
@@ -531,7 +532,7 @@ def test_the_monthly_depreciation_run_and_the_ledger(page, live_server, users, t
     expect(page.locator("h1")).to_have_text("折旧计提")
     page.click("#create-link")
     expect(page.locator("h1")).to_have_text("计提折旧")
-    expect(page.locator("#id_unit option:checked")).to_have_text("甲市")
+    expect(picker_box(page, "id_unit")).to_have_value("甲市")
     this_month = timezone.localdate().strftime("%Y-%m")
     expect(page.locator("#id_month")).to_have_value(this_month)
     page.click("#submit")
@@ -583,7 +584,7 @@ def test_a_configuration_request_over_the_standard_offers_the_idle_computer(page
     page.click("#create-link")
     expect(page.locator("h1")).to_have_text("申请配置")
     ready(page)  # the standard check below is htmx, wired when the page has loaded
-    page.select_option("#id_unit", str(tree.city_a_agency.pk))
+    pick(page, "id_unit", "甲市机关", "甲市机关事务管理局")
     page.fill("#id_item_name", "台式计算机")
     page.select_option("#id_class_code", "A02010105")
     page.fill("#id_quantity", "2")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jiguan.core.testing import PASSWORD
-from jiguan.tests_browser.conftest import login, logout, shot
+from jiguan.tests_browser.conftest import login, logout, ready, shot
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +46,12 @@ def test_system_administrator_signs_in_and_sees_the_shell(page, live_server, use
     expect(nav.get_by_role("link", name="审计日志")).to_have_count(0)
     expect(nav.get_by_role("link", name="角色授权")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("系统管理员 · 测试省（本单位及下级）")
-    options = [text.strip("\u3000 ") for text in page.locator("#switch-unit option").all_text_contents()]
-    assert options == ["全部（我的数据范围）", "测试省", "甲市", "甲县", "乙市", "乙县"]
+    # The unit switcher (a picker): clicked, it lists 全部 and the top of the scope, shallower first.
+    ready(page)
+    page.locator("#switch-unit_text").click()
+    options = page.locator("#switch-unit_list [role=option] > div:first-child")
+    expect(options).to_have_text(["全部（我的数据范围）", "测试省", "甲市", "乙市", "甲县", "乙县"])
+    page.keyboard.press("Escape")
     shot(page, "home")
 
     page.click("#user-menu")

@@ -54,6 +54,7 @@ def test_type_fuzhou_education_see_the_path_pick_it_and_the_list_filters(page, l
     box.click()
     box.fill("福州教育")
     found = matches(page, "id_owner")
+    expect(found).to_have_count(1)  # the bureau alone: 福州市 and 福州市财政局 lack 教育
     expect(found.first).to_contain_text("福州市教育局")
     expect(found.first).to_contain_text("福州市 / 福州市教育局")
     expect(found.filter(has_text="福州市财政局")).to_have_count(0)

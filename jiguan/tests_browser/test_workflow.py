@@ -17,6 +17,7 @@ from jiguan.core.testing import make_user
 from jiguan.org import services as org_services
 from jiguan.org.models import OrgKind, Role
 from jiguan.tests_browser.conftest import login, logout, shot
+from jiguan.tests_browser.pickers import pick
 from jiguan.workflow import registry, services
 from jiguan.workflow.models import (
     ActionKind,
@@ -130,7 +131,7 @@ def add_step(page, name, role, relation, keyword="", condition=None, screenshot=
 
 
 def preview(page, unit, amount):
-    page.select_option("#id_unit", label=unit.name)
+    pick(page, "id_unit", unit.name)
     page.fill("#id_amount", str(amount))
     page.locator("#preview-form").get_by_role("button", name="试算").click()
     expect(page.locator("#id_amount")).to_have_value(str(amount))
@@ -168,7 +169,7 @@ def test_flow_configured_in_the_ui_routes_two_requests_by_amount(page, live_serv
     page.click("#create-link")
     page.select_option("#id_business_type", label="测试采购申请")
     page.fill("#id_name", FLOW_NAME)
-    page.select_option("#id_unit", label=tree.city_a.name)
+    pick(page, "id_unit", tree.city_a.name)
     expect(page.locator("#id_is_active")).to_be_checked()
     shot(page, "workflow-flow-form")
     page.click("#submit")

@@ -2,8 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.forms import BootstrapFormMixin
-from jiguan.org.forms import ScopedFormMixin
+from jiguan.org.forms import ScopedFormMixin, as_picker
 from jiguan.org.models import Role, User
+from jiguan.org.picker import ABOVE_DEPARTMENTS, UnitChoices, UnitPickerField
 
 from . import registry
 from .models import ApproverRelation, Flow, FlowStep
@@ -19,8 +20,7 @@ class FlowForm(ScopedFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["business_type"].choices = registry.choices()
-        self.fields["unit"].queryset = self.units_for("add" if not self.instance.pk else "change", Flow) \
-            .exclude(kind="department")
+        self.offer_units("unit", "add" if not self.instance.pk else "change", Flow, **ABOVE_DEPARTMENTS)
         self.fields["unit"].help_text = _("流程适用于该单位及其全部下级单位的申请；下级单位另有流程时以下级为准。")
 
 
@@ -34,6 +34,7 @@ class FlowStepForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, flow=None, user=None, **kwargs):
         self.flow = flow
+        self.user = user
         super().__init__(*args, **kwargs)
         self.fields["approver_role"].queryset = Role.objects.filter(is_active=True, duty="business")
         try:
@@ -41,10 +42,9 @@ class FlowStepForm(BootstrapFormMixin, forms.ModelForm):
         except LookupError:
             fields = {}
         self.fields["condition_field"].choices = [("", _("无条件"))] + [(k, v) for k, v in fields.items()]
-        from jiguan.org.models import OrgUnit
-
-        self.fields["fixed_unit"].queryset = OrgUnit.objects.filter(is_active=True).exclude(kind="department") \
-            .order_by("path")
+        # Any unit above department level of the tenant (a step may go to a unit outside the flow's).
+        self.fields["fixed_unit"] = as_picker(self.fields["fixed_unit"], UnitPickerField).offer(
+            UnitChoices(everywhere=True, **ABOVE_DEPARTMENTS), self.user)
         if not self.instance.pk and flow is not None:
             last = flow.steps.order_by("-order").values_list("order", flat=True).first() or 0
             self.initial.setdefault("order", last + 1)
@@ -77,9 +77,14 @@ class DecisionForm(BootstrapFormMixin, forms.Form):
 class PreviewForm(BootstrapFormMixin, forms.Form):
     """试算: which steps would a request with these figures go through?"""
 
-    unit = forms.ModelChoiceField(label=_("申请单位"), queryset=None)
+    unit = UnitPickerField(label=_("申请单位"))
     amount = forms.DecimalField(label=_("金额（元）"), required=False, max_digits=16, decimal_places=2)
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        # ``units``: a subtree (the flow's unit and below) without departments; the picker offers the
+        # same, from the subtree's top unit.
+        top = units.order_by("depth", "path").values_list("path", flat=True).first() if units is not None else None
+        self.fields["unit"].offer(UnitChoices(everywhere=True, within=top or "/-/", active=False,
+                                              **ABOVE_DEPARTMENTS))
+        self.fields["unit"].queryset = units if units is not None else self.fields["unit"].queryset

@@ -277,10 +277,12 @@ def test_pages_show_the_reports_for_the_default_and_chosen_unit(generated, tree,
     assert "资产汇总表" in page and "甲市机关事务管理局" in page
     assert f'name="on" value="{TODAY.isoformat()}"' in page  # the default date, as the date input reads it
     county = client.get(reverse("assets:report"), {"unit": tree.county_a.pk}).content.decode()
-    assert f'value="{tree.county_a.pk}" selected' in county and f'name="on" value="{TODAY.isoformat()}"' in county
+    # The unit picker shows the unit chosen by its name, its id in the hidden input.
+    assert f'name="unit" id="id_unit" value="{tree.county_a.pk}"' in county and 'value="甲县"' in county
+    assert f'name="on" value="{TODAY.isoformat()}"' in county
     assert f"{city_a.original_value:,.2f}" in page          # the city's total, the user's widest unit
     assert "乙市" not in page                                 # neither in the rows nor in the unit picker
-    assert f'value="{tree.city_a.pk}" selected' in page
+    assert f'name="unit" id="id_unit" value="{tree.city_a.pk}"' in page and 'value="甲市"' in page
     # Drill down: the province manager's summary links each city to its own summary.
     province_page = client_for(users["prov_assets"]).get(reverse("assets:report"),
                                                           {"on": "2024-12-31", "level": "3"}).content.decode()

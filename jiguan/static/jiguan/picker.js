@@ -129,6 +129,7 @@
 
   function later(box, p) {
     clearTimeout(p.timer);
+    p.seq++;  // what was asked for before this keystroke is not shown any more
     p.timer = setTimeout(function () { ask(box, p); }, DELAY);
   }
 
