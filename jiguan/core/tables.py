@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -31,6 +32,14 @@ def display(value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) \
             else value.strftime("%Y-%m-%d %H:%M:%S")
     return value
+
+
+def money(value) -> str:
+    """An amount of 元 as every page, message and sheet writes it: thousands separators, to the cent
+    (1,234,567.80); None or blank as a dash."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):,.2f}"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ import json
 from django import template
 
 from jiguan.core.tables import display
+from jiguan.core.tables import money as money_text
 
 register = template.Library()
 
@@ -17,6 +18,12 @@ def indent(depth) -> str:
 def cell(value):
     """How a table cell shows a value: booleans as 是/否, None as a dash (core.tables.display)."""
     return display(value)
+
+
+@register.filter
+def money(value) -> str:
+    """An amount in 元 with thousands separators, to the cent (core.tables.money)."""
+    return money_text(value)
 
 
 @register.filter
