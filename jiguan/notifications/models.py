@@ -17,6 +17,9 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # What the message asks of its recipient ("workflow.todo:42": approve request 42); when that is
+    # done (by them or by anyone) ``services.settle(topic)`` marks every unread one of it read.
+    topic = models.CharField(_("事项"), max_length=80, blank=True, default="")
 
     objects = ScopedManager()
 
@@ -25,7 +28,9 @@ class Notification(models.Model):
         verbose_name_plural = _("消息")
         ordering = ["-id"]
         default_permissions = ()
-        indexes = [models.Index(fields=["recipient", "read_at", "-id"], name="notification_inbox")]
+        indexes = [models.Index(fields=["recipient", "read_at", "-id"], name="notification_inbox"),
+                   models.Index(fields=["topic"], condition=models.Q(read_at__isnull=True) & ~models.Q(topic=""),
+                                name="notification_open_topic")]
 
     def __str__(self) -> str:
         return self.title
