@@ -16,6 +16,14 @@ class WorkflowConfig(AppConfig):
         # 每日汇总: each user's approvals waiting (jiguan.workflow.reminders).
         digest.register("workflow.pending", "jiguan.workflow.reminders.pending_section", order=10)
 
+        # 首页工作台: my to-dos, each approvable on the home page (jiguan.workflow.widgets).
+        from jiguan.core import dashboard
+
+        dashboard.register(dashboard.Widget(
+            key="workflow.todo", label=_("我的待办"), kind=dashboard.PANEL, permission=None,
+            provider="jiguan.workflow.widgets.todo_panel", template="workflow/_home_todo.html", order=10,
+            icon="inbox", url_name="workflow:todo"))
+
         menu.register("workflow", _("审批"), "check2-square", [
             menu.MenuItem(_("我的待办"), "workflow:todo", None, "inbox", badge="jiguan.workflow.selectors.todo_count",
                           when="jiguan.workflow.selectors.takes_part"),

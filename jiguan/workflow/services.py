@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.core.context import acting_as
+from jiguan.notifications import services as notification_services
 from jiguan.notifications.services import notify
 from jiguan.org.models import User
 
@@ -419,8 +420,9 @@ def request_delegate(*, request: ApprovalRequest, actor, to_user, comment: str =
     request.refresh_from_db()
     audit.record(Action.STATE, request, after={"assignee": to_user.pk},
                  message=_("转办给 %(name)s") % {"name": to_user.display_name})
+    notification_services.settle(todo_topic(request))  # the others of the step need not act any more
     _notify_later([to_user], _("待办：%(title)s") % {"title": request.title},
-                  _("%(actor)s 将审批转办给您。") % {"actor": actor.display_name}, request)
+                  _("%(actor)s 将审批转办给您。") % {"actor": actor.display_name}, request, topic=todo_topic(request))
     return request
 
 
@@ -455,11 +457,19 @@ def _transition(request: ApprovalRequest, actor, *, from_status: str, route: Rou
     audit.record(action, request, before=before,
                  after={"status": request.status, "step": request.current_step_id, "version": request.version},
                  message=message)
+    # Whatever the step's approvers were asked is answered now: their 待办 messages are cleared.
+    notification_services.settle(todo_topic(request))
     if route is not None:
         approvers = list(request_approvers(request))
         _notify_later(approvers, _("待办：%(title)s") % {"title": request.title},
                       _("请审批（%(step)s）。申请人：%(name)s") % {"step": route.step.name,
-                                                              "name": request.applicant.display_name}, request)
+                                                              "name": request.applicant.display_name}, request,
+                      topic=todo_topic(request))
+        if before["status"] == RequestStatus.PENDING:  # an approval moved it on: the applicant is told
+            _notify_later([request.applicant], _("审批进度：%(title)s") % {"title": request.title},
+                          _("%(message)s（%(actor)s），转“%(step)s”（%(unit)s）审批。") % {
+                              "message": message, "actor": getattr(actor, "display_name", "") or _("系统"),
+                              "step": route.step.name, "unit": route.unit.name if route.unit else "—"}, request)
     elif status == RequestStatus.RETURNED:
         _notify_later([request.applicant], _("退回修改：%(title)s") % {"title": request.title}, message, request)
     if final_outcome is not None:
@@ -470,10 +480,15 @@ def _transition(request: ApprovalRequest, actor, *, from_status: str, route: Rou
     return request
 
 
-def _notify_later(users, title: str, body: str, request: ApprovalRequest) -> None:
+def todo_topic(request: ApprovalRequest) -> str:
+    """The topic of a request's 待办 messages (notifications.services.settle clears them)."""
+    return f"workflow.todo:{request.pk}"
+
+
+def _notify_later(users, title: str, body: str, request: ApprovalRequest, topic: str = "") -> None:
     recipients = [u for u in users if u is not None]
     if recipients:
-        notify(recipients=recipients, title=title, body=body, url=request.get_absolute_url())
+        notify(recipients=recipients, title=title, body=body, url=request.get_absolute_url(), topic=topic)
 
 
 def _apply_outcome_after_commit(request_id: int, outcome: str, actor) -> None:

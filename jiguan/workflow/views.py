@@ -9,6 +9,7 @@ from django.db.models import ProtectedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -101,7 +102,24 @@ class RequestDetailView(ObjectDetailView):
         })
         if can_act:
             context["form"].fields["delegate_to"].queryset = services.request_approvers(req).exclude(pk=user.pk)
+            context["has_next"] = ApprovalRequest.objects.todo_for(user).exclude(pk=req.pk).exists()
+        context.update(business_content(req))
         return context
+
+
+def business_content(req: ApprovalRequest) -> dict:
+    """The business object's content, shown on the approval page: for a kernel document its declared
+    fields and lines (``documents.views.document_content``); nothing for other objects (their page is
+    linked) or when the object is gone."""
+    from .documents.registry import type_of
+    from .documents.views import document_content
+
+    try:
+        obj = req.business_object()
+        dtype = type_of(obj)
+    except (ObjectDoesNotExist, AttributeError, LookupError):
+        return {}
+    return {"content_" + key: value for key, value in document_content(obj, dtype).items()}
 
 
 def business_url(req: ApprovalRequest) -> str | None:
@@ -134,10 +152,20 @@ class RequestActionView(ScopedViewMixin, View):
             return redirect(req.get_absolute_url())
         comment, version = form.cleaned_data["comment"] or "", form.cleaned_data["version"]
         user = request.user
+        back = self.back_to(request) or req.get_absolute_url()  # the home page's 同意 comes back to it
         try:
             if verb == "approve":
                 services.request_approve(request=req, actor=user, comment=comment, expected_version=version)
-                messages.success(request, _("已同意。"))
+                messages.success(request, _("已同意：%(title)s。") % {"title": req.title})
+            elif verb == "approve_next":  # 同意并处理下一条: straight on to the next request waiting
+                services.request_approve(request=req, actor=user, comment=comment, expected_version=version)
+                following = (ApprovalRequest.objects.todo_for(user).exclude(pk=req.pk)
+                             .order_by("submitted_at", "id").first())
+                if following is None:
+                    messages.success(request, _("已同意：%(title)s。待办已全部处理完。") % {"title": req.title})
+                    return redirect("workflow:todo")
+                messages.success(request, _("已同意：%(title)s。下面是下一条待办。") % {"title": req.title})
+                return redirect(following.get_absolute_url())
             elif verb == "reject":
                 services.request_reject(request=req, actor=user, comment=comment, expected_version=version)
                 messages.success(request, _("已驳回。"))
@@ -171,7 +199,16 @@ class RequestActionView(ScopedViewMixin, View):
             messages.error(request, str(exc) or _("您没有执行此操作的权限。"))
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-        return redirect(req.get_absolute_url())
+        return redirect(back)
+
+    @staticmethod
+    def back_to(request) -> str:
+        """The page the form asked to return to (``next``), when it is a page of this site."""
+        target = request.POST.get("next", "")
+        if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                      require_https=request.is_secure()):
+            return target
+        return ""
 
 
 class RoutePreviewView(ScopedViewMixin, View):

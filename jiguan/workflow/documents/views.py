@@ -107,15 +107,26 @@ class DocumentDetailView(DocumentMixin, ObjectDetailView):
         })
         if not self.declared_context:
             return context
-        if "fields" not in context:
-            context["fields"] = values.rows(document, dtype.fields)
-        if dtype.lines and "lines" not in context:
-            lines = dtype.line_rows(document)
-            context["line_header"] = values.labels(document._meta.get_field(dtype.lines).related_model,
-                                                   dtype.line_fields)
-            context["lines"] = [{"line": line, "cells": values.cells(line, dtype.line_fields),
-                                 "object": getattr(line, dtype.line_object)} for line in lines]
+        for key, value in document_content(document, dtype, skip=context).items():
+            context[key] = value
         return context
+
+
+def document_content(document, dtype=None, skip=()) -> dict:
+    """What a document says, as its declaration shows it: ``fields`` (label, text) and, for a document
+    with lines, ``line_header`` and ``lines`` (each with its cells and object). Its own page and the
+    approval page (the approver sees what they decide) show the same. Keys in ``skip`` are left out."""
+    dtype = dtype or type_of(document)
+    content = {}
+    if "fields" not in skip:
+        content["fields"] = values.rows(document, dtype.fields)
+    if dtype.lines and "lines" not in skip:
+        lines = dtype.line_rows(document)
+        content["line_header"] = values.labels(document._meta.get_field(dtype.lines).related_model,
+                                               dtype.line_fields)
+        content["lines"] = [{"line": line, "cells": values.cells(line, dtype.line_fields),
+                             "object": getattr(line, dtype.line_object)} for line in lines]
+    return content
 
 
 class DocumentPdfView(DocumentMixin, ScopedViewMixin, View):
