@@ -130,6 +130,8 @@ def for_user(user, unit=None) -> list[dict]:
         if data is None:
             continue
         data = _checked(widget, data)
+        if widget.kind == CHART:
+            data = {**data, "empty": _is_empty_chart(data)}
         try:
             url = reverse(widget.url_name) if widget.url_name else ""
         except NoReverseMatch:
@@ -139,6 +141,19 @@ def for_user(user, unit=None) -> list[dict]:
         shown.append({"key": widget.key, "label": widget.label, "kind": widget.kind, "icon": widget.icon,
                       "url": url, "wide": widget.wide, "template": widget.template, "data": data})
     return shown
+
+
+def _is_empty_chart(data: dict) -> bool:
+    """A chart with nothing to draw (no point, or only zeros): the page says 暂无数据 instead of an
+    empty ring or bare axes."""
+    for series in data["series"]:
+        for point in series.get("data") or ():
+            value = point.get("value") if isinstance(point, dict) else point
+            if isinstance(value, (list, tuple)):
+                value = value[-1] if value else None
+            if value not in (None, 0, "", "0"):
+                return False
+    return True
 
 
 # Data builders ---------------------------------------------------------------------------------

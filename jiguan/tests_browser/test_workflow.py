@@ -455,3 +455,28 @@ def test_to_do_list_and_decision_on_a_phone(phone_page, live_server, users, peop
     page.locator("#approve").tap()
     expect(page.locator(".alert-success")).to_contain_text("已同意。")
     expect(page.locator("#current-step")).to_contain_text(STEPS[1])
+
+
+# 5. From the home page ---------------------------------------------------------------------------
+
+
+def test_an_approver_decides_on_the_home_page_and_stays_there(page, live_server, people, two_requests):
+    """The unit leader opens Jiguan: 我的待办 lists both requests with their amounts; 同意 on the first
+    keeps them on the home page, says so, and leaves the other one; the cleared 待办 message is read."""
+    first, second = two_requests
+    login(page, live_server, "leader")
+    panel = page.locator("#panel-workflowtodo")
+    items = panel.locator(".home-todo-item")
+    expect(items).to_have_count(2)
+    expect(panel).to_contain_text("300,000.00 元")
+    expect(panel).to_contain_text("600,000.00 元")
+    expect(panel).to_contain_text("孙明（甲市教育局办公室）")
+    shot(page, "home-todo")
+    with page.expect_navigation():
+        page.click(f"#todo-approve-{first.pk}")
+    expect(page).to_have_url(live_server.url + "/")
+    expect(page.locator(".alert-success")).to_contain_text(f"已同意：{first.title}。")
+    expect(items).to_have_count(1)
+    expect(panel.locator(f"#todo-{second.pk}")).to_be_visible()
+    first.refresh_from_db()
+    assert first.current_step.name == STEPS[1]

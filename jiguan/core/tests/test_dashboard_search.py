@@ -59,6 +59,21 @@ def test_a_user_sees_the_widgets_of_the_permissions_held_in_order(only, tree, us
     assert [w["key"] for w in dashboard.for_user(nobody)] == ["mine"]
 
 
+def test_a_chart_with_nothing_to_draw_is_marked_empty(only, users, client_for):
+    """Zeros only, or no points: the page says 当前范围内暂无数据 instead of an empty ring."""
+    dashboard.register(dashboard.Widget("a.zeros", "全为零", dashboard.CHART, None,
+                                        lambda board: dashboard.pie("状态", [("在用", 0), ("闲置", 0)])))
+    dashboard.register(dashboard.Widget("b.none", "无数据", dashboard.CHART, None,
+                                        lambda board: dashboard.line([("新增", [])], [])))
+    dashboard.register(dashboard.Widget("c.some", "有数据", dashboard.CHART, None,
+                                        lambda board: dashboard.bars("原值", [("甲市", 0), ("乙市", 3)])))
+    seen = {w["key"]: w["data"]["empty"] for w in dashboard.for_user(users["a_assets"])}
+    assert seen == {"a.zeros": True, "b.none": True, "c.some": False}
+    html = client_for(users["a_assets"]).get("/").content.decode()
+    assert html.count("当前范围内暂无数据。") == 2 and 'data-chart="c.some"' in html
+    assert 'data-chart="a.zeros"' not in html and 'data-chart-empty="a.zeros"' in html
+
+
 def test_a_board_at_a_unit_narrows_the_figures_and_the_link(only, tree, users):
     dashboard.register(dashboard.Widget("org.units", "单位", permission="org.view_orgunit", provider=units_tile,
                                         url_name="org:unit_list"))
