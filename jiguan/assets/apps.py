@@ -60,6 +60,8 @@ class AssetsConfig(AppConfig):
         documents.register()
 
         menu.register("assets", _("资产管理"), "box-seam", [
+            # Everyone's: the cards they use (使用人), whatever their role (self-service, 服务对象).
+            menu.MenuItem(_("我的资产"), "assets:mine", None, "person-badge"),
             menu.MenuItem(_("资产卡片"), "assets:asset_list", "assets.view_asset", "card-list"),
             menu.MenuItem(_("资产登记"), "assets:asset_create", "assets.add_asset", "plus-square"),
             menu.MenuItem(_("配置申请"), "assets:configuration_list", "assets.view_configurationrequest", "cart"),
@@ -83,7 +85,8 @@ class AssetsConfig(AppConfig):
                                                 icon=icon, url_name=url_name, wide=wide))
 
         report = "assets.report_asset"  # the figures of value come from the 资产汇总表
-        widget("assets.mine", _("我的资产"), "my_cards", 190, "person-badge", permission=None, url_name="")
+        widget("assets.mine", _("我的资产"), "my_cards", 190, "person-badge", permission=None,
+               url_name="assets:mine")
         widget("assets.cards", _("资产卡片"), "card_count", 200, "card-list", permission=report)
         widget("assets.value", _("原值合计"), "original_value", 201, "currency-yen", permission=report)
         widget("assets.net", _("净值合计"), "net_value", 202, "cash-stack", permission=report)

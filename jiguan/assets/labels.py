@@ -25,22 +25,23 @@ from urllib.parse import quote, urlsplit
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from fpdf import FPDF
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.core.validators import parse_ids
-from jiguan.core.views import ScopedViewMixin
+from jiguan.core.views import ScopedViewMixin, focus_path
 
+from . import policies, selectors
 from .filters import AssetFilter
 from .models import Asset
+from .views.common import card_refusal, cards_home
 
 SHEET_LIMIT = 1000  # labels in one sheet PDF (about 25 ms each: ~25 s, 48 A4 pages); more in batches
 SEARCH_LIMIT = 20  # matches listed by the scan page's code search
@@ -247,15 +248,28 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 # Views ------------------------------------------------------------------------------------------
 
 
-class AssetLabelView(ScopedViewMixin, View):
-    """The label of one card (70 × 40 mm PDF)."""
+class CardReaderMixin(ScopedViewMixin):
+    """Pages about one card that its own user (使用人) opens too, whatever their role
+    (``policies.card_view``): the label, the short link, the scan page."""
 
     model = Asset
+    require_model_permission = False  # policies.card_view decides, over the card
+
+    def base_queryset(self):
+        return selectors.viewable_cards(self.request.user, focus_path(self.request))
+
+    def readable(self, asset) -> Asset:
+        """``asset`` when the reader may open it, else the refusal (403 to a non-viewer, else 404)."""
+        if asset is None or not policies.allows(policies.card_view, self.request.user, asset):
+            raise card_refusal(self.request.user)
+        return asset
+
+
+class AssetLabelView(CardReaderMixin, View):
+    """The label of one card (70 × 40 mm PDF)."""
 
     def get(self, request, pk):
-        asset = self.get_queryset().filter(pk=pk).first()
-        if asset is None:
-            raise Http404(_("记录不存在，或不在您的数据范围内。"))
+        asset = self.readable(self.get_queryset().filter(pk=pk).first())
         content = label_pdf([asset], short_url_builder(request))
         return pdf_response(content, f"{_('资产标签')}-{asset.code}.pdf")
 
@@ -314,25 +328,22 @@ class LabelSheetView(ScopedViewMixin, View):
         return query.urlencode()
 
 
-class ShortLinkView(ScopedViewMixin, View):
-    """``/assets/c/<code>/``, the link in a label's QR code: the card of that code in the reader's
-    scope, or the not-found page."""
-
-    model = Asset
+class ShortLinkView(CardReaderMixin, View):
+    """``/assets/c/<code>/``, the link in a label's QR code: the card of that code if the reader may
+    open it (in their scope, or theirs as 使用人), else the refusal."""
 
     def get(self, request, code):
-        pk = self.get_queryset().filter(code=code).values_list("pk", flat=True).first()
-        if pk is None:
-            raise Http404(_("记录不存在，或不在您的数据范围内。"))
-        return redirect("assets:asset_detail", pk=pk)
+        asset = self.readable(self.get_queryset().filter(code=code).select_related("owner_unit").first())
+        return redirect("assets:asset_detail", pk=asset.pk)
 
 
-class ScanView(ScopedViewMixin, View):
+class ScanView(CardReaderMixin, View):
     """The phone page that scans a label's QR code with the camera and opens the card; a code typed
-    in (``?code=``) opens the card of that code, or lists the cards whose code starts with it."""
+    in (``?code=``) opens the card of that code, or lists the cards whose code starts with it (the
+    cards the reader may open: in their scope, or theirs as 使用人)."""
 
-    model = Asset
-    breadcrumbs = [(gettext_lazy("资产卡片"), "assets:asset_list"), (gettext_lazy("扫码查看"), None)]
+    def get_breadcrumbs(self):
+        return [cards_home(self.request.user), (_("扫码查看"), None)]
 
     def get(self, request):
         code = request.GET.get("code", "").strip()

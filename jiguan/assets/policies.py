@@ -51,6 +51,30 @@ def _optional_units(actor, permission: str, message: str, *units) -> None:
 # Cards (资产卡片) ------------------------------------------------------------------------------
 
 
+def card_view(actor, asset) -> None:
+    """查看 a card (its page, its label, its photos): viewers of its owning unit (``assets.view_asset``
+    over it) and the card's own user (使用人), whatever their role: a served member of staff
+    (服务对象) opens the cards issued to them, read-only (every other operation has its own rule).
+    ``selectors.viewable_cards`` is the same rule as a queryset."""
+    if actor is None:
+        return
+    if asset.user_id is not None and asset.user_id == actor.pk and getattr(actor, "is_active", False):
+        return
+    _require(actor, "assets.view_asset", asset.owner_unit, _("您没有查看该资产卡片的权限。"))
+
+
+def card_return_request(actor, asset) -> None:
+    """交回申请: the card's own user asks the unit's asset managers to take an in-use card back."""
+    from .models import AssetStatus
+
+    if actor is None:
+        return
+    if asset.user_id is None or asset.user_id != actor.pk or not getattr(actor, "is_active", False):
+        raise PermissionDenied(_("只有资产的使用人可以申请交回。"))
+    if asset.status != AssetStatus.IN_USE:
+        raise PermissionDenied(_("只有在用的资产可以申请交回。"))
+
+
 def card_register(actor, owner_unit=None, using_unit=None, department=None) -> None:
     """验收登记: register cards of ``owner_unit`` (used by ``using_unit`` / ``department``)."""
     message = _("您没有登记资产卡片的权限。")

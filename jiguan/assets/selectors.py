@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiguan.core.scoping import permission_name
-from jiguan.org.models import OrgKind, OrgUnit
+from jiguan.org.models import OrgKind, OrgUnit, User, users_with_permission
 from jiguan.standards.selectors import standard_values
 
 from .depreciation import accumulated_expr, money, original_value_expr
@@ -362,3 +362,46 @@ def disposal_stats(user, unit: OrgUnit) -> list[DisposalRow]:
         total.income += row.income
     result.append(total)
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-service (服务对象): the cards a person uses, whatever their role
+# ---------------------------------------------------------------------------------------------
+
+VIEW_PERMISSION = "assets.view_asset"
+HANDLER_PERMISSION = "assets.issue_asset"  # who issues cards and takes them back (领用、交回)
+
+
+def asset_managers(unit: OrgUnit | None):
+    """The asset managers (资产管理员) of ``unit``: active holders of ``assets.issue_asset`` over it (at
+    it, or above it with its subtree), the people a member of staff turns to about their cards."""
+    if unit is None:
+        return User.objects.none()
+    return users_with_permission(HANDLER_PERMISSION, unit).select_related("unit").order_by("username")
+
+
+def my_cards(user):
+    """我的资产: the cards ``user`` uses (使用人) and still held (已处置 is history), by code; one query
+    on the user's index, related units joined. Any role or none: being the card's user is enough."""
+    if user is None or not user.is_authenticated:
+        return Asset.objects.none()
+    return (Asset.objects.filter(user=user).exclude(status=AssetStatus.DISPOSED)
+            .select_related("owner_unit", "using_unit", "department").order_by("code", "id"))
+
+
+def viewable_cards(user, focus: str = ""):
+    """The cards ``user`` may open (``policies.card_view``): those in their scope for
+    ``assets.view_asset`` (narrowed to the unit switcher's ``focus`` path, as the lists are) and
+    those they use (使用人), wherever their owning unit. One condition on the owning unit's path
+    index or the user's index, so a prefix search of codes stays on the code index."""
+    if user is None or not user.is_authenticated:
+        return Asset.objects.none()
+    scope = user.get_scope(VIEW_PERMISSION)
+    if scope.is_global and not focus:
+        return Asset.objects.all()
+    if scope.is_empty:
+        return Asset.objects.filter(user=user)
+    in_scope = Q(pk__isnull=False) if scope.is_global else scope.q(Asset.scope_path)
+    if focus:
+        in_scope &= Q(owner_unit__path__startswith=focus)
+    return Asset.objects.filter(in_scope | Q(user=user))

@@ -8,10 +8,12 @@ urlpatterns = [
     # Cards (views/cards.py, views/attachments.py)
     path("", views.AssetListView.as_view(), name="asset_list"),
     path("new/", views.AssetCreateView.as_view(), name="asset_create"),
+    path("mine/", views.MyAssetsView.as_view(), name="mine"),
     path("<int:pk>/", views.AssetDetailView.as_view(), name="asset_detail"),
     path("<int:pk>/edit/", views.AssetChangeView.as_view(), name="asset_change"),
     path("<int:pk>/issue/", views.AssetIssueView.as_view(), name="asset_issue"),
     path("<int:pk>/return/", views.AssetReturnView.as_view(), name="asset_return"),
+    path("<int:pk>/return-request/", views.AssetReturnRequestView.as_view(), name="asset_return_request"),
     path("<int:pk>/value/", views.AssetValueAdjustView.as_view(), name="asset_value"),
     path("<int:pk>/repair/", views.RepairCreateView.as_view(), name="asset_repair"),
     path("<int:pk>/workload/", views.WorkloadRecordView.as_view(), name="asset_workload"),

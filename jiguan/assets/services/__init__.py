@@ -67,12 +67,15 @@ from .configuration import (
     idle_prefetch,
 )
 from .disposals import disposal_create, disposal_outcome, disposal_record_result
+from .self_service import return_handlers, return_request
 from .transfers import transfer_create, transfer_outcome
 from .value_changes import value_change_create, value_change_outcome
 from .workload import workload_closed_through, workload_record
 
 __all__ = [
     "MOVABLE_STATUSES",
+    "return_handlers",
+    "return_request",
     "standard_values",
     "asset_change",
     "asset_issue",

@@ -65,9 +65,12 @@ from .documents import (
     confidence_label,
     disposal_names,
 )
+from .mine import AssetReturnRequestView, MyAssetsView
 from .settings import SettingsView
 
 __all__ = [
+    "AssetReturnRequestView",
+    "MyAssetsView",
     "ValueChangePdfView",
     "TransferPdfView",
     "DisposalPdfView",

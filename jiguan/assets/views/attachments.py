@@ -11,8 +11,11 @@ from django.utils.translation import gettext as _
 from jiguan.core.attachments import attachments_of
 from jiguan.core.attachments import views as kernel
 from jiguan.core.models import Attachment
+from jiguan.core.views import focus_path
 
+from .. import policies, selectors
 from ..models import Asset
+from .common import card_refusal
 
 INLINE_TYPES = kernel.checks.INLINE_TYPES  # shown in the browser with ?inline=1
 attachment_response = kernel.file_response  # the API's download answers with it too
@@ -34,9 +37,24 @@ class AttachmentUploadView(kernel.AttachmentUploadView):
 
 
 class AttachmentDownloadView(kernel.AttachmentDownloadView):
-    """An attachment's file; ``?inline=1`` shows photos and PDFs in the browser (the thumbnails)."""
+    """An attachment's file; ``?inline=1`` shows photos and PDFs in the browser (the thumbnails). For
+    the card's viewers and its own user (使用人), as the card's page (``policies.card_view``)."""
 
     parent_model = Asset
+
+    def required_permission(self):
+        return None  # policies.card_view decides, over the card
+
+    def base_queryset(self):
+        return selectors.viewable_cards(self.request.user, focus_path(self.request))
+
+    def get_object(self):
+        if not hasattr(self, "_object"):
+            card = self.get_queryset().select_related("owner_unit").filter(pk=self.kwargs["pk"]).first()
+            if card is None or not policies.allows(policies.card_view, self.request.user, card):
+                raise card_refusal(self.request.user)
+            self._object = card
+        return self._object
 
 
 class AttachmentDeleteView(kernel.AttachmentDeleteView):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from jiguan.core import attachments, history
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, focus_path
 
-from .. import depreciation, filters, forms, services, tables
+from .. import depreciation, filters, forms, policies, selectors, services, tables
 from ..models import (
     MOVABLE_STATUSES,
     Asset,
@@ -26,7 +26,16 @@ from ..models import (
     period_of,
 )
 from ..tables import yuan
-from .common import ASSETS, approval_context, month_of, standard_name, with_net_value, with_value_text
+from .common import (
+    ASSETS,
+    approval_context,
+    card_refusal,
+    cards_home,
+    month_of,
+    standard_name,
+    with_net_value,
+    with_value_text,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Cards
@@ -75,11 +84,25 @@ class AssetListView(ObjectListView):
 
 
 class AssetDetailView(ObjectDetailView):
+    """A card's page: for its unit's viewers and, read-only, for its own user (使用人) whatever their
+    role (``policies.card_view``); the buttons are those the reader may use."""
+
     model = Asset
     template_name = "assets/asset_detail.html"
+    require_model_permission = False  # policies.card_view decides, over the card
+
+    def base_queryset(self):
+        return selectors.viewable_cards(self.request.user, focus_path(self.request))
 
     def optimize(self, queryset):
         return queryset.select_related("owner_unit", "using_unit", "department", "user", "keeper")
+
+    def get_object(self, queryset=None):
+        user = self.request.user
+        asset = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if asset is None or not policies.allows(policies.card_view, user, asset):
+            raise card_refusal(user)
+        return asset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -115,9 +138,16 @@ class AssetDetailView(ObjectDetailView):
             "actions": self.actions(asset, busy=busy),
             "status_badge": tables.status_badge(asset),
             "title": f"{asset.code} {asset.name}",
-            "breadcrumbs": [(ASSETS, reverse("assets:asset_list")), (asset.code, None)],
+            "breadcrumbs": [cards_home(user), (asset.code, None)],
+            "return_request": self.return_request(asset),
         })
         return context
+
+    def return_request(self, asset: Asset) -> str:
+        """The 申请交回 button's address, for the card's own user while it is in use, else ""."""
+        if not policies.allows(policies.card_return_request, self.request.user, asset):
+            return ""
+        return reverse("assets:asset_return_request", args=[asset.pk])
 
     def actions(self, asset: Asset, busy: bool) -> list[dict]:
         user = self.request.user

@@ -3,8 +3,12 @@ context, month and id parsing."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, ExpressionWrapper, F
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiguan.core.validators import parse_ids
@@ -24,6 +28,23 @@ DISPOSALS = gettext_lazy("资产处置")
 VALUE_CHANGES = gettext_lazy("价值调整")
 CONFIGURATIONS = gettext_lazy("配置申请")
 RUNS = gettext_lazy("折旧计提")
+MINE = gettext_lazy("我的资产")
+
+
+def card_refusal(user) -> Exception:
+    """What a card the user may not open answers (``policies.card_view``): 403 to someone who may view
+    no card anywhere (only their own, as 使用人), a 404 to a viewer (outside the scope is not found)."""
+    if not user.has_perm("assets.view_asset"):
+        return PermissionDenied(_("您没有执行此操作的权限。"))
+    return Http404(_("记录不存在，或不在您的数据范围内。"))
+
+
+def cards_home(user) -> tuple[str, str]:
+    """Where a card page's breadcrumb leads back to: the card list for viewers, 我的资产 for a card's
+    own user who may view no list."""
+    if user.has_perm("assets.view_asset"):
+        return ASSETS, reverse("assets:asset_list")
+    return MINE, reverse("assets:mine")
 
 
 def is_htmx(request) -> bool:

@@ -1,0 +1,60 @@
+"""Self-service pages of served staff (服务对象): 我的资产 (the cards I use, 使用人, whatever my role) and
+交回申请 from a card's page. Thin: the rows come from ``selectors.my_cards``, the rule from
+``policies``, the write from ``services.return_request``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.views import View, generic
+
+from jiguan.core.views import focus_path
+
+from .. import selectors, services, tables
+from .common import MINE, card_refusal
+
+MANAGERS_SHOWN = 3  # asset managers named by the empty state
+
+
+class MyAssetsView(LoginRequiredMixin, generic.ListView):
+    """我的资产: the cards whose 使用人 is the signed-in user, held (已处置 left out), by code; a table on
+    desktops, cards on phones; each opens the card's page. Paginated."""
+
+    template_name = "assets/my_assets.html"
+    paginate_by = 20
+    context_object_name = "cards"
+
+    def get_queryset(self):
+        return selectors.my_cards(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for card in context["cards"]:
+            card.status_badge = tables.status_badge(card)
+        managers = []
+        if not context["cards"]:
+            managers = list(selectors.asset_managers(self.request.user.unit)[:MANAGERS_SHOWN])
+        context.update({"title": MINE, "breadcrumbs": [(MINE, None)], "managers": managers})
+        return context
+
+
+class AssetReturnRequestView(LoginRequiredMixin, View):
+    """交回申请 (POST): the card's own user tells the unit's asset managers they want to give it back."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        asset = (selectors.viewable_cards(request.user, focus_path(request)).select_related("owner_unit")
+                 .filter(pk=pk).first())
+        if asset is None:
+            raise card_refusal(request.user)
+        try:
+            services.return_request(asset=asset, actor=request.user, reason=request.POST.get("reason", "").strip())
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        else:
+            messages.success(request, _("已通知资产管理员，请等待其联系您办理交回。"))
+        return HttpResponseRedirect(asset.get_absolute_url())
