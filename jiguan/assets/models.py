@@ -716,6 +716,8 @@ class SummaryVersion(models.Model):
     version = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("资产汇总版本")
+        verbose_name_plural = _("资产汇总版本")
         default_permissions = ()
 
     def __str__(self) -> str:
@@ -742,6 +744,8 @@ class SummaryCache(models.Model):
     built_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("资产汇总缓存")
+        verbose_name_plural = _("资产汇总缓存")
         default_permissions = ()
         constraints = [models.UniqueConstraint(fields=["on", "level", "unit", "class_code"],
                                                name="assets_summary_cache_key")]

@@ -38,6 +38,10 @@ class Action(models.TextChoices):
     TOKEN_REVOKE = "token_revoke", _("撤销令牌")
 
 
+# How the acting user reached the platform (core.context.ActorContext.channel), as users name it.
+CHANNELS = {"web": _("网页"), "api": _("接口"), "command": _("命令行"), "job": _("后台任务"), "system": _("系统")}
+
+
 class RecordFields(models.Model):
     """What one audit record says: written by ``audit.services.record`` in the business transaction
     (as a ``PendingRecord``) and copied unchanged into the chain (``AuditEvent``) when it is sealed."""
@@ -102,6 +106,11 @@ class AuditEvent(RecordFields):
         return reverse("audit:event_detail", args=[self.pk])
 
     @property
+    def channel_label(self) -> str:
+        """The channel as users name it ("网页"), not the code stored ("web")."""
+        return str(CHANNELS.get(self.channel, self.channel))
+
+    @property
     def object_type_label(self) -> str:
         """The object's kind as users name it ("组织机构"), not the code stored ("org.orgunit")."""
         from django.apps import apps
@@ -131,6 +140,8 @@ class PendingRecord(RecordFields):
                             on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
 
     class Meta:
+        verbose_name = _("待封存审计记录")
+        verbose_name_plural = _("待封存审计记录")
         default_permissions = ()
 
     def __str__(self) -> str:
@@ -148,6 +159,8 @@ class ChainHead(models.Model):
     count = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
         default_permissions = ()
 
     def __str__(self) -> str:

@@ -102,6 +102,16 @@ class JSONObjectField(forms.JSONField):
         super().__init__(**kwargs)
         self.schema = schema or FlatJSONObject()
 
+    def prepare_value(self, value):
+        # No object yet is an empty box, not Django's "null".
+        return "" if value is None or value == {} else super().prepare_value(value)
+
+    def bound_data(self, data, initial):
+        # What the user typed comes back as typed (an invalid "null" stays "null" beside its error).
+        if self.disabled or data is None:
+            return super().bound_data(data, initial)
+        return forms.fields.InvalidJSONInput(data)
+
     def to_python(self, value):
         if value in self.empty_values:
             return {}

@@ -283,7 +283,7 @@ TABLES: list[Table] = [
         key_label="方式代码",
     ),
     Table(
-        "funding_source", "资金来源", "code", DEFAULT_FROM, "平台默认值（FACTS 未列明，待按本地资产卡片规范核定）",
+        "funding_source", "资金来源", "code", DEFAULT_FROM, "平台默认值（现行规定未列明，待按本地资产卡片规范核定）",
         "资产卡片的资金来源。平台默认值 [?]，请按本地规范修订。生效日期为平台默认值 2014-01-01。",
         [
             Row("fiscal", "财政拨款", confidence=Q),
@@ -322,7 +322,7 @@ TABLES: list[Table] = [
         key_label="原因代码",
     ),
     Table(
-        "asset_status", "资产使用状态", "code", DEFAULT_FROM, "平台默认值（FACTS 未列明）",
+        "asset_status", "资产使用状态", "code", DEFAULT_FROM, "平台默认值（现行规定未列明）",
         "资产卡片的使用状态。平台默认值 [?]；状态之间的转换由资产模块的业务规则控制。"
         "生效日期为平台默认值 2014-01-01。",
         [
