@@ -70,7 +70,8 @@ class AssetsConfig(AppConfig):
             menu.MenuItem(_("价值调整"), "assets:value_change_list", "assets.view_valuechange", "currency-yen"),
             menu.MenuItem(_("折旧计提"), "assets:run_list", "assets.view_depreciationrun", "graph-down"),
             menu.MenuItem(_("资产报表"), "assets:report", "assets.report_asset", "bar-chart"),
-            menu.MenuItem(_("扫码查看"), "assets:scan", "assets.view_asset", "qr-code-scan"),
+            # Everyone's too: a card's own user opens it by its label (policies.card_view).
+            menu.MenuItem(_("扫码查看"), "assets:scan", None, "qr-code-scan"),
             menu.MenuItem(_("资产管理设置"), "assets:settings", "assets.change_assetsettings", "gear"),
         ], order=200)
 

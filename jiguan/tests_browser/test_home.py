@@ -101,6 +101,28 @@ def test_staff_see_the_cards_issued_to_them_on_the_phone(phone_page, live_server
     shot(page, "home-staff-phone")
 
 
+def test_staff_open_my_assets_from_the_tile_and_their_card_on_the_phone(phone_page, live_server, tree, users):
+    staff = make_user("a_typist", tree.city_a_dept, [("staff", tree.city_a_dept, False)])
+    mine = cards(tree.city_a_agency, users["prov_assets"], name="笔记本电脑", spec_model="ThinkPad X1",
+                 location="302 室", user=staff)[0]
+    cards(tree.city_a_agency, users["prov_assets"], name="激光打印机", user=users["a_assets"])  # not theirs
+    page = phone_page
+    login(page, live_server, "a_typist")
+    page.locator("#tile-assetsmine").tap()
+    expect(page.locator("h1")).to_have_text("我的资产")
+    phone_cards = page.locator("#mine-cards .mine-card")
+    expect(phone_cards).to_have_count(1)
+    expect(phone_cards.first).to_contain_text("笔记本电脑")
+    expect(phone_cards.first).to_contain_text(mine.code)
+    expect(page.locator("#mine-table")).to_be_hidden()          # the table is for wider screens
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    shot(page, "home-staff-mine")
+    phone_cards.first.tap()
+    expect(page.locator("#asset-code")).to_have_text(mine.code)
+    expect(page.locator("#action-return-request")).to_be_visible()
+    expect(page.locator("#action-change")).to_have_count(0)     # read-only for its user
+
+
 def test_the_header_search_finds_a_card_by_its_pinyin_initials(page, live_server, province, users):
     login(page, live_server, "a_assets")
     box = page.locator("#global-search-q")

@@ -156,3 +156,20 @@ def test_only_the_cards_user_may_request_its_return(users, issued, client_for):
     assert not Notification.objects.exists()
     page = client_for(users["a_assets"]).get(issued["mine"].get_absolute_url()).content.decode()
     assert 'id="action-return-request"' not in page
+
+
+def test_staff_see_the_photos_of_their_own_card_only(users, issued, client_for, settings, tmp_path):
+    from jiguan.assets.tests.test_attachments import page_upload, png_bytes, upload
+    from jiguan.core.attachments import attachments_of
+
+    settings.JIGUAN_PRIVATE_ROOT = tmp_path / "private"
+    manager = client_for(users["a_assets"])
+    for card in (issued["mine"], issued["theirs"]):
+        page_upload(manager, card, upload("照片.png", png_bytes(), "image/png"))
+    client = client_for(users["staff"])
+    for card, status in ((issued["mine"], 200), (issued["theirs"], 403)):
+        photo = attachments_of(card).get()
+        response = client.get(reverse("assets:attachment_download", args=[card.pk, photo.pk]), {"inline": "1"})
+        assert response.status_code == status
+    page = client.get(issued["mine"].get_absolute_url()).content.decode()
+    assert 'action="' + reverse("assets:attachment_upload", args=[issued["mine"].pk]) not in page  # no upload form

@@ -5,29 +5,33 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views import View, generic
 
-from jiguan.core.views import focus_path
+from jiguan.core.views import ScopedViewMixin, focus_path
 
 from .. import selectors, services, tables
+from ..models import Asset
 from .common import MINE, card_refusal
 
 MANAGERS_SHOWN = 3  # asset managers named by the empty state
 
 
-class MyAssetsView(LoginRequiredMixin, generic.ListView):
+class MyAssetsView(ScopedViewMixin, generic.ListView):
     """我的资产: the cards whose 使用人 is the signed-in user, held (已处置 left out), by code; a table on
-    desktops, cards on phones; each opens the card's page. Paginated."""
+    desktops, cards on phones; each opens the card's page. Paginated. A personal page: no asset
+    permission needed, the rows are the user's own (``selectors.my_cards``), whatever the unit switcher."""
 
+    model = Asset
+    require_model_permission = False
     template_name = "assets/my_assets.html"
+    breadcrumbs = [(MINE, None)]
     paginate_by = 20
     context_object_name = "cards"
 
-    def get_queryset(self):
+    def base_queryset(self):
         return selectors.my_cards(self.request.user)
 
     def get_context_data(self, **kwargs):
@@ -37,18 +41,23 @@ class MyAssetsView(LoginRequiredMixin, generic.ListView):
         managers = []
         if not context["cards"]:
             managers = list(selectors.asset_managers(self.request.user.unit)[:MANAGERS_SHOWN])
-        context.update({"title": MINE, "breadcrumbs": [(MINE, None)], "managers": managers})
+        context.update({"title": MINE, "managers": managers})
         return context
 
 
-class AssetReturnRequestView(LoginRequiredMixin, View):
-    """交回申请 (POST): the card's own user tells the unit's asset managers they want to give it back."""
+class AssetReturnRequestView(ScopedViewMixin, View):
+    """交回申请 (POST): the card's own user tells the unit's asset managers they want to give it back
+    (``policies.card_return_request``; the card is found among those they may open)."""
 
+    model = Asset
+    require_model_permission = False
     http_method_names = ["post"]
 
+    def base_queryset(self):
+        return selectors.viewable_cards(self.request.user, focus_path(self.request))
+
     def post(self, request, pk):
-        asset = (selectors.viewable_cards(request.user, focus_path(request)).select_related("owner_unit")
-                 .filter(pk=pk).first())
+        asset = self.get_queryset().select_related("owner_unit").filter(pk=pk).first()
         if asset is None:
             raise card_refusal(request.user)
         try:
