@@ -264,8 +264,8 @@ class StandardChangeRequest(TimeStampedModel):
     def __str__(self) -> str:
         if self.is_import:
             return _("%(table)s · 批量导入变更申请 #%(id)s") % {"table": self.table.name, "id": self.pk or "—"}
-        return _("%(table)s · %(key)s 变更申请 #%(id)s") % {"table": self.table.name, "key": self.key,
-                                                        "id": self.pk or "—"}
+        return _("%(table)s · %(name)s 变更申请 #%(id)s") % {"table": self.table.name, "name": self.name or self.key,
+                                                         "id": self.pk or "—"}
 
     def clean(self):
         super().clean()

@@ -32,10 +32,30 @@ def status_badge(request):
                        request.get_status_display())
 
 
+# The names of the attributes (attrs) the shipped standards carry, as users read them; a value that is a
+# code (a key of another table, a class code) is shown as it is.
+ATTR_LABELS = {
+    "category": gettext_lazy("折旧类别"),
+    "depreciate": gettext_lazy("计提折旧"),
+    "gbt14885": gettext_lazy("GB/T 14885 分类代码"),
+    "maps_to": gettext_lazy("对应 2022 版分类代码"),
+    "cap_key": gettext_lazy("上限参照"),
+    "pages": gettext_lazy("复印张数"),
+    "reason_table": gettext_lazy("原因代码表"),
+    "valuation": gettext_lazy("须先评估"),
+}
+
+
 def attrs_text(attrs) -> str:
     if not attrs:
         return ""
-    return "；".join(f"{k}: {v}" for k, v in attrs.items())
+
+    def value_text(value):
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        return "—" if value in ("", None) else value
+
+    return "；".join(f"{ATTR_LABELS.get(k, k)}：{value_text(v)}" for k, v in attrs.items())
 
 
 class StandardTableTable(Table):
