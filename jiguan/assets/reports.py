@@ -162,7 +162,11 @@ class ReportView(ScopedViewMixin, generic.TemplateView):
 
     def export(self):
         name = self.export_title()
-        content = exports.workbook_bytes(self.rows, self.table, str(self.title))
+        conditions = "，".join(f"{self.form.fields[key].label}：{exports.condition_text(self.form.fields[key], value)}"
+                               for key, value in self.params.items() if key in self.form.fields)
+        subtitle = exports.export_subtitle(scope=_("%(unit)s（含下级）") % {"unit": self.unit.name},
+                                           conditions=conditions)
+        content = exports.workbook_bytes(self.rows, self.table, str(self.title), subtitle=subtitle)
         audit.record(Action.EXPORT, object_type_label=Asset._meta.label_lower, object_repr=name,
                      message=_("导出 %(name)s，条件：%(query)s") % {
                          "name": name, "query": self.request.GET.urlencode()[:300]})

@@ -137,7 +137,14 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
     def export(self):
         name = self.export_name or str(self.model._meta.verbose_name_plural)
         queryset = self.get_queryset()
-        content = exports.workbook_bytes(queryset, self.table, name)
+        # Row 2 of the sheet: the unit switched to (当前范围) or the user's data scope, the filters,
+        # the time. A view selecting rows its own way (我的待办) is described as the user's own.
+        own = type(self).base_queryset is not ScopedViewMixin.base_queryset
+        subtitle = exports.export_subtitle(
+            scope=exports.scope_label(self.request.user, self.model, self.action, own=own,
+                                      focus=focus_path(self.request)),
+            conditions=exports.filter_summary(self.get_filterset()))
+        content = exports.workbook_bytes(queryset, self.table, name, subtitle=subtitle)
         audit.record(Action.EXPORT, object_type_label=self.model._meta.label_lower,
                      object_repr=name, message=_("导出 %(name)s，条件：%(query)s") % {
                          "name": name, "query": self.request.GET.urlencode()[:300]})

@@ -3,6 +3,7 @@
 county asset manager sees the county only and a tile opens the filtered list, a staff member sees
 the cards issued to them; the header's search finds a card by its pinyin initials."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -121,6 +122,29 @@ def test_staff_open_my_assets_from_the_tile_and_their_card_on_the_phone(phone_pa
     expect(page.locator("#asset-code")).to_have_text(mine.code)
     expect(page.locator("#action-return-request")).to_be_visible()
     expect(page.locator("#action-change")).to_have_count(0)     # read-only for its user
+
+
+def test_staff_scan_the_label_on_their_desk_and_only_their_own_opens(new_page, live_server, tree, users):
+    from jiguan.tests_browser.conftest import PHONE
+    from jiguan.tests_browser.test_scan import FAKE_CAMERA, label_picture
+
+    staff = make_user("a_scanner", tree.city_a_dept, [("staff", tree.city_a_dept, False)])
+    mine = cards(tree.city_a_agency, users["prov_assets"], name="笔记本电脑", user=staff)[0]
+    theirs = cards(tree.city_a_agency, users["prov_assets"], name="激光打印机", user=users["a_assets"])[0]
+    for card, opens in ((mine, True), (theirs, False)):
+        page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        page.add_init_script(FAKE_CAMERA % repr(label_picture(card, live_server.url)))
+        login(page, live_server, "a_scanner")
+        page.goto(live_server.url + "/assets/scan/")
+        if opens:  # the label is read and the card opens through its short link
+            page.wait_for_url(re.compile(rf"/assets/{card.pk}/$"))
+            expect(page.locator("#asset-code")).to_have_text(card.code)
+            shot(page, "assets-scan-staff-card")
+        else:      # someone else's card: refused, nothing of it shown
+            page.wait_for_url(re.compile(rf"/assets/c/{card.code}/$"))
+            expect(page).to_have_title(re.compile("没有权限"))
+            expect(page.locator("main")).not_to_contain_text("激光打印机")
+        page.close()
 
 
 def test_the_header_search_finds_a_card_by_its_pinyin_initials(page, live_server, province, users):

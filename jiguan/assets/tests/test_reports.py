@@ -321,6 +321,9 @@ def test_excel_export_is_what_the_page_shows(generated, tree, users, client_for)
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "资产汇总表"
+    assert rows[1][0].startswith("范围：甲市（含下级）；条件：统计日期：2025-06-30，分类级次：门类；导出时间：")
+    rows = rows[2:]  # the header, then the report's rows
     assert rows[0] == ("单位", "分类代码", "资产分类", "卡片数", "数量", "原值（元）", "累计折旧（元）", "净值（元）")
     summary = selectors.asset_summary(users["prov_assets"], tree.city_a, date(2025, 6, 30))
     assert len(rows) == 1 + len(summary.rows)
@@ -334,7 +337,7 @@ def test_excel_export_is_what_the_page_shows(generated, tree, users, client_for)
     for name, header in (("assets:report_status", "使用状态"), ("assets:report_disposals", "年度")):
         response = client.get(reverse(name), {"export": "xlsx"})
         sheet = load_workbook(io.BytesIO(response.content)).active
-        assert next(sheet.iter_rows(values_only=True))[0] == header
+        assert next(sheet.iter_rows(min_row=3, values_only=True))[0] == header
 
 
 @pytest.mark.django_db

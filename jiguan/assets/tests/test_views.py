@@ -109,7 +109,7 @@ def test_the_excel_export_holds_the_filtered_rows(tree, users, register, client_
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
+    header, body = rows[2], rows[3:]  # below the title and the 范围/条件/导出时间 line
     shown = Asset.objects.filter(owner_unit__path__startswith=tree.city_a.path, class_code__startswith="A02")
     assert len(body) == shown.count() == 3
     assert "净值（元）" in header and "资产编码" in header

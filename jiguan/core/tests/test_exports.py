@@ -1,15 +1,27 @@
 """Spreadsheets Jiguan hands out (exports, import error reports, import templates) write what users
 typed as text: a unit named ``=HYPERLINK(...)`` opens in Excel as that text, never as a live formula
-(formula injection, OWASP "CSV injection")."""
+(formula injection, OWASP "CSV injection").
+
+A list's export opens as a finance clerk expects (issue 19): title, scope and time above a frozen,
+filterable header in row 3, amounts as #,##0.00, dates as dates; import templates keep row 1."""
 
 import csv
 import io
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from jiguan.assets import services as asset_services
+from jiguan.core import exports
 from jiguan.core.context import acting_as
+from jiguan.core.tables import Column, Table
 from jiguan.org import services
 from jiguan.org.models import OrgKind
 
@@ -76,3 +88,95 @@ def test_import_error_report_writes_formula_like_values_as_text(users, tmp_path,
     assert {'=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"} <= set(found)
     for value, cell in found.items():
         assert cell.data_type == "s" and cell.quotePrefix, value
+
+
+# The layout and number formats of a list's export -----------------------------------------------
+
+EXPORT_TIME = re.compile(r"导出时间：\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+
+
+def column_of(ws, label):
+    """The cells below the header (row 3) of the column headed ``label``."""
+    header = [c.value for c in ws[3]]
+    letter = ws.cell(row=3, column=header.index(label) + 1).column_letter
+    return [cell for cell in ws[letter][3:]]
+
+
+def test_asset_export_opens_with_title_scope_frozen_header_and_formats(users, tree, client_for):
+    with acting_as(users["prov_assets"]):
+        for name, value in (('=HYPERLINK("http://x","y")', "1234567.80"), ("办公桌", "800.00")):
+            asset_services.asset_register(
+                owner_unit=tree.city_a_agency, count=1, on=date(2024, 1, 15), name=name, class_code="A02010105",
+                original_value=Decimal(value), acquisition_method="purchase", acquired_on=date(2024, 1, 15),
+                funding_source="fiscal", status="in_use")
+    response = client_for(users["a_assets"]).get(reverse("assets:asset_list"), {
+        "export": "xlsx", "status": "in_use", "owner": tree.city_a_agency.pk})
+    assert response.status_code == 200
+    ws = sheet(response.content)
+
+    assert ws["A1"].value == "资产卡片" and ws["A1"].font.b and ws["A1"].font.sz > 11
+    subtitle = ws["A2"].value
+    assert subtitle.startswith("范围：甲市（含下级）；条件：")  # a_assets manages 甲市 and below
+    assert "产权单位（含下级）：甲市机关事务管理局" in subtitle and "使用状态：在用" in subtitle
+    assert EXPORT_TIME.search(subtitle), subtitle
+    header = [c.value for c in ws[3]]
+    assert header[:2] == ["资产编码", "资产名称"] and "原值（元）" in header
+    assert all(c.font.b and c.fill.fgColor.rgb.endswith("D9D9D9") for c in ws[3])
+    assert ws.freeze_panes == "A4"
+    last = ws.cell(row=3, column=len(header)).column_letter
+    assert ws.max_row == 5 and ws.auto_filter.ref == f"A3:{last}5"  # the header and both cards
+
+    money = {c.value: c.number_format for c in column_of(ws, "原值（元）")}
+    assert money == {1234567.8: "#,##0.00", 800: "#,##0.00"}
+    acquired = column_of(ws, "取得日期")
+    assert {(c.value, c.number_format) for c in acquired} == {(datetime(2024, 1, 15), "yyyy-mm-dd")}
+    names = {c.value: c for c in column_of(ws, "资产名称")}
+    formula = names['=HYPERLINK("http://x","y")']
+    assert (formula.data_type, formula.quotePrefix) == ("s", True)
+    assert names["办公桌"].quotePrefix is False
+    # Wide enough for its header: 原值（元） is 10 columns of CJK text.
+    assert ws.column_dimensions[column_of(ws, "原值（元）")[0].column_letter].width >= 12
+
+
+def test_number_formats_by_value_and_column():
+    """Amounts to the cent, counts with thousands separators, years and numbers as they are, times
+    to the minute; text stays text."""
+    at = timezone.make_aware(datetime(2026, 12, 3, 14, 5, 30))
+
+    class Rows(list):  # what workbook_bytes asks of a queryset: a slice and its iterator
+        def __getitem__(self, index):
+            return Rows(super().__getitem__(index))
+
+        def iterator(self, chunk_size=None):
+            return iter(self)
+
+    row = {"amount": Decimal("1234.50"), "count": 12345, "year": 2025, "code": "350100", "on": date(2026, 1, 2),
+           "at": at, "rate": Decimal("0.125"), "free": "+1"}
+    table = Table([Column("amount", "金额（元）"), Column("count", "卡片数"), Column("year", "年度"),
+                   Column("code", "编码"), Column("on", "日期"), Column("at", "时间"), Column("rate", "比率"),
+                   Column("free", "备注")])
+    ws = sheet(exports.workbook_bytes(Rows([SimpleNamespace(**row)]), table, "测试", subtitle="范围：全部"))
+    assert (ws["A1"].value, ws["A2"].value) == ("测试", "范围：全部")
+    cells = {c.value: c for c in ws[4]}
+    formats = [(c.value, c.number_format) for c in ws[4]]
+    assert formats == [
+        (1234.5, "#,##0.00"), (12345, "#,##0"), (2025, "General"), ("350100", "General"),
+        (datetime(2026, 1, 2), "yyyy-mm-dd"), (datetime(2026, 12, 3, 14, 5, 30), "yyyy-mm-dd hh:mm"),
+        (0.125, "General"), ("+1", "General")]
+    assert cells["+1"].quotePrefix and cells["350100"].data_type == "s"
+    assert ws.auto_filter.ref == "A3:H4" and ws.freeze_panes == "A4"
+
+
+def test_an_empty_export_keeps_its_header_and_filter(users, client_for, tree):
+    response = client_for(users["a_assets"]).get("/org/units/list/", {"export": "xlsx", "within": tree.city_b.pk})
+    ws = sheet(response.content)
+    assert ws["A1"].value == "组织机构"
+    assert ws["A3"].value == "名称" and ws.max_row == 3 and ws.auto_filter.ref.startswith("A3:")
+
+
+def test_the_import_template_keeps_its_header_in_row_one(users, client_for):
+    """Imports parse their templates: the export's title rows are not theirs."""
+    response = client_for(users["sysadmin"]).get(reverse("org:unit_import_template"))
+    assert response.status_code == 200
+    ws = sheet(response.content)
+    assert ws["A1"].value == "名称" and ws["A1"].font.b and ws.max_row == 2  # header and an example row

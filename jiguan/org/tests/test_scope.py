@@ -26,15 +26,19 @@ def list_names(response, attr="name"):
     return {getattr(row["object"], attr) for row in response.context["rows"]}
 
 
-def sheet_rows(response):
-    """The rows of an exported workbook, header first, as the user opens them in Excel."""
+def sheet_rows(response, *, lines=None):
+    """The rows of an exported workbook, header first, as the user opens them in Excel (below the
+    title and the 范围/导出时间 line, which ``lines`` receives when given)."""
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert "attachment" in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     sheet = workbook.worksheets[0]
-    return [[("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [[("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
+    if lines is not None:
+        lines.extend(row[0] for row in rows[:2])
+    return rows[2:]
 
 
 def api_names(response, key="name"):
@@ -312,8 +316,10 @@ def test_switch_unit_narrows_lists_to_the_subtree(users, tree, client_for):
     assert response.status_code == 302 and response["Location"] == "/org/units/list/"
     assert list_names(client.get("/org/units/list/")) == CITY_A_UNITS
     assert list_names(client.get("/org/users/"), "username") == {"a_assets", "staff"}
-    rows = sheet_rows(client.get("/org/units/list/", {"export": "xlsx"}))
+    lines = []
+    rows = sheet_rows(client.get("/org/units/list/", {"export": "xlsx"}), lines=lines)
     assert {row[0] for row in rows[1:]} == CITY_A_UNITS
+    assert lines[1].startswith("范围：甲市（含下级）；导出时间：")  # the unit switched to
     page = client.get("/org/units/list/")
     assert page.context["focus_unit"].pk == tree.city_a.pk
     # Choosing "all" again widens back to the whole scope.

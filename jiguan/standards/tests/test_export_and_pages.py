@@ -13,7 +13,7 @@ from .helpers import approve, propose
 def sheet_rows(response):
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    return rows[0], rows[1:]
+    return rows[2], rows[3:]  # below the title and the 条件/导出时间 line
 
 
 def test_the_excel_export_contains_the_rows_shown(users, client_for):
