@@ -1,10 +1,13 @@
 """Every page a user reaches is in Chinese (issue 19): a walk of the links, as each role.
 
-For each role's user the walk starts at "/" and follows the same-site GET links of the pages
-(``<a href>``), breadth first, two clicks from the start page, plus the first row's link of every
-list reached at the second click (its detail page). One page per route (``/assets/7/`` and
-``/assets/8/`` are one route), plus one of its numbered pages (``?page=``). Not followed: logout,
-downloads and exports, ``/media/``, ``/static/``, the API and Django's admin.
+Two walks: as one user per role over the test tree with one object of every model that has a test
+factory, and as the demo accounts of README.md over the demo data as ``load_demo`` loads it. For each
+user the walk starts at "/" and follows the same-site GET links of the pages (``<a href>``), breadth
+first, three clicks from the start page (the menu, a list, a row's detail: the detail's actions),
+plus the first row's link of every list reached at the third click. One page per route
+(``/assets/7/`` and ``/assets/8/`` are one route: clicks further find no other route), plus one of
+its numbered pages (``?page=``), at most MAX_PAGES a user. Not followed: logout, downloads and
+exports, ``/media/``, ``/static/``, the API and Django's admin.
 
 Each page must answer 200 (a link the page shows that answers 302, 403 or 404 is a defect too), and
 what a user reads on it (the text, the attributes ``title``, ``placeholder``, ``aria-label`` and
@@ -50,6 +53,7 @@ TERMS = {
     # file formats and encodings named where files are uploaded
     "jpg", "jpeg", "png", "webp", "docx", "ofd", "gbk", "utf-8", "mb", "kb",
     "webhook", "post",
+    "kgce", "tce", "kwh",  # units of the energy standards (千克标准煤, 吨标准煤, 千瓦时) as GB/T 2589 writes them
     "thinkcentre",  # the brand of the import template's example row (台式计算机 ThinkCentre M90)
 }
 # Codes and names of the test data: the factories' objects (contract-17, contract-role-12).
