@@ -40,6 +40,7 @@ urlpatterns = [
     path("switch-unit/", org_views.switch_unit_view, name="switch_unit"),
     # Personal, on every list page (not an org administration page): 保存筛选 / 我的筛选.
     path("saved-filters/", org_views.SavedFilterCreateView.as_view(), name="saved_filter_create"),
+    path("list-columns/", org_views.ListColumnsView.as_view(), name="list_columns"),
     path("saved-filters/<int:pk>/delete/", org_views.SavedFilterDeleteView.as_view(), name="saved_filter_delete"),
     # Personal, in the account menu: the user's own API tokens (API 令牌).
     path("account/otp/", org_views.OtpDeviceView.as_view(), name="otp_device"),

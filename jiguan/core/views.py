@@ -22,6 +22,7 @@ from .forms import bootstrapify
 from .pagination import BoundedPaginator
 from .scoping import permission_name
 from .tables import Table
+from .validators import parse_ids
 
 
 def focus_path(request) -> str:
@@ -121,6 +122,9 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
         return self._filterset
 
     def get_queryset(self):
+        return self.sorted(self.chosen_rows(self.filtered_queryset()))
+
+    def filtered_queryset(self):
         filterset = self.get_filterset()
         if filterset is None:
             return super().get_queryset()
@@ -128,6 +132,37 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
             return filterset.queryset
         # Invalid filters (e.g. a unit outside the scope) select nothing; the form shows why.
         return filterset.qs if filterset.is_valid() else filterset.queryset.none()
+
+    def chosen_rows(self, queryset):
+        """``?ids=1,2,3``: the rows ticked on the page (导出所选), within the filters and the scope."""
+        values = self.request.GET.getlist("ids")
+        return queryset.filter(pk__in=parse_ids(values, limit=exports.EXPORT_LIMIT)) if values else queryset
+
+    def sort_param(self) -> str:
+        value = self.request.GET.get("sort", "")
+        return value if self.table is not None and self.table.sort_field(value) else ""
+
+    def sorted(self, queryset):
+        """``?sort=<column>`` or ``?sort=-<column>`` on a column that declares an indexed ``sort``
+        field, the primary key after it so pages are stable; otherwise the view's own order."""
+        value = self.sort_param()
+        if not value:
+            return queryset
+        field = self.table.sort_field(value)
+        return queryset.order_by(field, "-pk" if field.startswith("-") else "pk")
+
+    def chosen_columns(self) -> list[str] | None:
+        """The user's 列设置 for this page (one query), or None for the defaults."""
+        view_name = self.saved_filter_view() or (self.request.resolver_match.view_name
+                                                 if self.request.resolver_match else "")
+        self._columns_view = view_name
+        if not view_name:
+            return None
+        from django.apps import apps
+
+        row = (apps.get_model("org", "ListColumns").objects.restrict(self.request.user).filter(view=view_name)
+               .values_list("columns", flat=True).first())
+        return row or None
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
@@ -154,12 +189,18 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
         context = super().get_context_data(**kwargs)
         page_objects = context["object_list"]
         context["table"] = self.table
-        context["columns"] = self.table.html_columns()
-        context["rows"] = self.table.html_rows(page_objects)
+        chosen = self.chosen_columns()
+        columns = self.table.html_columns(chosen)
+        context["columns"] = columns
+        context["rows"] = self.table.html_rows(page_objects, columns)
         context["filterset"] = self.get_filterset()
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()
+        context["headers"] = self.headers(columns, query)
+        shown = {c.key for c in columns}
+        context["column_choices"] = [(c, c.key in shown) for c in self.table.choosable_columns()]
+        context["columns_view"] = self._columns_view if len(context["column_choices"]) > 1 else ""
         context["create_url_name"] = self.create_url_name if self.request.user.has_perm(
             permission_name(self.model, "add")) else ""
         context["title"] = self.title or self.model._meta.verbose_name_plural
@@ -173,6 +214,27 @@ class ObjectListView(ScopedViewMixin, generic.ListView):
             context["saved_filters"] = list(apps.get_model("org", "SavedFilter").objects.restrict(
                 self.request.user).filter(view=view_name).only("id", "view", "name", "query"))
         return context
+
+
+    def headers(self, columns, query) -> list[dict]:
+        """Each column's header: its label and, for a sortable column, the link that sorts by it
+        (ascending first, then descending) and the current direction ("asc", "desc" or "")."""
+        current = self.sort_param()
+        headers = []
+        for column in columns:
+            header = {"column": column, "label": column.label, "url": "", "direction": ""}
+            if column.sort:
+                if current == column.key:
+                    header["direction"], target = "asc", f"-{column.key}"
+                elif current == f"-{column.key}":
+                    header["direction"], target = "desc", column.key
+                else:
+                    target = column.key
+                link = query.copy()
+                link["sort"] = target
+                header["url"] = f"?{link.urlencode()}"
+            headers.append(header)
+        return headers
 
 
 class ObjectDetailView(ScopedViewMixin, generic.DetailView):

@@ -414,6 +414,29 @@ class SavedFilter(models.Model):
         return f"{reverse(self.view)}?{self.query}"
 
 
+class ListColumns(models.Model):
+    """The columns a user chose for a list page (列设置): the page shows these instead of its
+    default ones. Personal: only its owner sees it; one row per user and page."""
+
+    scope_owner = "user"
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="list_columns")
+    view = models.CharField(_("列表页面"), max_length=100)  # the list view's URL name, "assets:asset_list"
+    columns = models.JSONField(_("显示的列"), default=list)  # column keys, in the table's order
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("列表列设置")
+        verbose_name_plural = _("列表列设置")
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["user", "view"], name="org_listcolumns_unique")]
+
+    def __str__(self) -> str:
+        return self.view
+
+
 class ApiTokenStatus(models.TextChoices):
     ACTIVE = "active", _("有效")
     EXPIRED = "expired", _("已过期")

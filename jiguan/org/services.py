@@ -38,6 +38,7 @@ from .models import (
     PATH_SEPARATOR,
     ApiToken,
     Duty,
+    ListColumns,
     OrgUnit,
     OtpDevice,
     Role,
@@ -745,6 +746,41 @@ def saved_filter_save(*, user: User, view: str, name: str, query: str) -> SavedF
 def saved_filter_delete(*, saved_filter: SavedFilter) -> None:
     audit.record_delete(saved_filter, audit.snapshot(saved_filter))
     saved_filter.delete()
+
+
+def _list_table(view: str):
+    """The table of the list page ``view`` (an ObjectListView without URL arguments), or None."""
+    try:
+        match = resolve(reverse(view))
+    except NoReverseMatch:
+        return None
+    cls = getattr(match.func, "view_class", None)
+    return getattr(cls, "table", None) if cls is not None and hasattr(cls, "paginate_by") else None
+
+
+@transaction.atomic
+def list_columns_save(*, user: User, view: str, columns: list[str]) -> ListColumns | None:
+    """Show ``columns`` (keys of the table's columns) on the list page ``view`` for ``user``; an empty
+    list or the table's defaults go back to the defaults (the row is removed). Unknown keys are
+    refused by name; a column the page always shows (its link) is kept whatever is chosen."""
+    table = _list_table(view)
+    if table is None:
+        raise ValidationError({"view": _("该页面不能设置显示的列。")})
+    choosable = {c.key: c for c in table.choosable_columns()}
+    unknown = [key for key in columns if key not in choosable]
+    if unknown:
+        raise ValidationError({"columns": _("没有这些列：%(keys)s。") % {"keys": "、".join(unknown)}})
+    chosen = [c.key for c in table.choosable_columns() if c.key in columns or c.link]
+    existing = ListColumns.objects.filter(user=user, view=view).first()
+    if not columns or chosen == [c.key for c in table.default_columns()]:
+        if existing is not None:
+            existing.delete()
+        return None
+    if existing is None:
+        return ListColumns.objects.create(user=user, view=view, columns=chosen)
+    existing.columns = chosen
+    existing.save(update_fields=["columns", "updated_at"])
+    return existing
 
 
 # API tokens (API 令牌) --------------------------------------------------------------------------

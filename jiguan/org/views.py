@@ -26,7 +26,7 @@ from jiguan.core.services import generic_create
 from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
 from . import directory, filters, forms, oidc, otp, picker, services, tables
-from .models import ApiToken, OrgUnit, Role, RoleAssignment, SavedFilter, User
+from .models import ApiToken, ListColumns, OrgUnit, Role, RoleAssignment, SavedFilter, User
 
 # Organisation units ----------------------------------------------------------------------------
 
@@ -374,6 +374,27 @@ class SavedFilterCreateView(ScopedViewMixin, View):
             return HttpResponseRedirect(list_url(view, filter_querystring(QueryDict(query))))
         messages.success(request, _("已保存筛选“%(name)s”，可在“我的筛选”中使用。") % {"name": saved.name})
         return HttpResponseRedirect(saved.get_absolute_url())
+
+
+class ListColumnsView(ScopedViewMixin, View):
+    """列设置: the list page's column chooser posts its URL name and the ticked columns (or 恢复默认)."""
+
+    model = ListColumns
+    action = "change"
+
+    def post(self, request):
+        view = request.POST.get("view", "")
+        columns = [] if request.POST.get("reset") else request.POST.getlist("columns")
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target.startswith("/"):
+            target = list_url(view)
+        try:
+            services.list_columns_save(user=request.user, view=view, columns=columns)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(target)
+        messages.success(request, _("已恢复默认的列。") if not columns else _("已保存显示的列。"))
+        return HttpResponseRedirect(target)
 
 
 class SavedFilterDeleteView(ScopedViewMixin, View):

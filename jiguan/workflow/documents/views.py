@@ -256,7 +256,8 @@ class LinePickerMixin(DocumentMixin):
     def get_initial(self):
         initial = super().get_initial()
         data = self.request.GET
-        ids = self.selected_ids(data.getlist(self.lines_field))
+        # The objects named by the field's own parameter or, from a list's row checkboxes, by ``ids``.
+        ids = self.selected_ids(data.getlist(self.lines_field) or data.getlist("ids"))
         if ids:
             initial[self.lines_field] = ids
             first = self.objects_queryset().filter(pk__in=ids).order_by("pk").first()
