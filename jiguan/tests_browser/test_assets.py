@@ -172,7 +172,7 @@ def approve_in_todo(page, phone: bool, title_part: str, comment: str, screenshot
     check_fits(page, phone)
     shot(page, screenshot)
     click(page, phone, "#approve")
-    expect(page.locator(".alert-success")).to_contain_text("已同意。")
+    expect(page.locator(".alert-success")).to_contain_text("已同意：")
     expect(page.locator("#request-status")).to_have_text("已通过")
 
 

@@ -176,7 +176,7 @@ def test_import_a_catalogue_through_an_approved_change_request(page, live_server
     page.get_by_role("link", name=ApprovalRequest.objects.get().title).click()
     page.fill("#id_comment", "已与标准原文核对，同意。")
     page.click("#approve")
-    expect(page.locator(".alert-success")).to_contain_text("已同意。")
+    expect(page.locator(".alert-success")).to_contain_text("已同意：")
     page.click("#business-object")
     expect(page.locator("#status")).to_have_text("已批准")
     expect(page.locator("#items tbody tr[data-key='A02000000']")).to_contain_text("第 2 版")

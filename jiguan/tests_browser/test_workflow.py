@@ -146,7 +146,7 @@ def open_request(page, live_server, req):
 def approve(page, comment):
     page.fill("#id_comment", comment)
     page.click("#approve")
-    expect(page.locator(".alert-success")).to_contain_text("已同意。")
+    expect(page.locator(".alert-success")).to_contain_text("已同意：")
 
 
 def todo_badge(page):
@@ -453,7 +453,7 @@ def test_to_do_list_and_decision_on_a_phone(phone_page, live_server, users, peop
 
     page.fill("#id_comment", "同意。")
     page.locator("#approve").tap()
-    expect(page.locator(".alert-success")).to_contain_text("已同意。")
+    expect(page.locator(".alert-success")).to_contain_text("已同意：")
     expect(page.locator("#current-step")).to_contain_text(STEPS[1])
 
 

@@ -187,7 +187,7 @@ def test_acceptance_fz_assets_transfers_the_education_bureaus_idle_cards_to_the_
         with django_capture_on_commit_callbacks(execute=True):
             page = client_for(demo[username]).post(f"/workflow/requests/{request.pk}/approve/",
                                                    {"version": request.version, "comment": "同意"}, follow=True)
-        assert "已同意。" in page.content.decode(), username
+        assert "已同意：" in page.content.decode(), username
     request.refresh_from_db()
     idle.refresh_from_db()
     assert request.status == RequestStatus.APPROVED and idle.owner_unit == target

@@ -128,7 +128,7 @@ def test_the_list_query_count_does_not_grow_with_the_rows(tree, users, register,
     register(tree.city_a_agency, count=25, department=tree.city_a_dept, user=users["a_assets"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = text(client.get(LIST))
-    assert len(re.findall(r'<td><a href="/assets/\d+/">', page)) == 27
+    assert len(re.findall(r'<td[^>]*><a href="/assets/\d+/">', page)) == 27
 
 
 def test_the_list_buttons_and_the_label_sheet_keeps_the_filters(tree, users, card, client_for, viewer):
