@@ -173,3 +173,17 @@ def test_staff_see_the_photos_of_their_own_card_only(users, issued, client_for, 
         assert response.status_code == status
     page = client.get(issued["mine"].get_absolute_url()).content.decode()
     assert 'action="' + reverse("assets:attachment_upload", args=[issued["mine"].pk]) not in page  # no upload form
+
+
+def test_staff_see_their_card_is_being_disposed_of_without_a_link_they_cannot_open(tree, users, issued, client_for,
+                                                                                 asset_flows):
+    card = issued["mine"]
+    with acting_as(users["a_assets"]):
+        disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                            reason_code="obsolete", reason="超过使用年限", actor=users["a_assets"])
+    page = client_for(users["staff"]).get(card.get_absolute_url()).content.decode()
+    assert "该资产正在办理处置" in page and disposal.number in page
+    assert disposal.get_absolute_url() not in page
+    assert client_for(users["staff"]).get(disposal.get_absolute_url()).status_code in (403, 404)
+    manager_page = client_for(users["a_assets"]).get(card.get_absolute_url()).content.decode()
+    assert f'href="{disposal.get_absolute_url()}"' in manager_page

@@ -108,6 +108,12 @@ class AssetDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         asset, user = self.object, self.request.user
         period = month_of(self.request)
+
+        viewer = user.has_perm("assets.view_asset")  # else the card's own user (使用人) reading it
+
+        def readable(document) -> bool:  # its link, for viewers; its own user may hold no right to it
+            return viewer or user.has_perm(f"assets.view_{document._meta.model_name}")
+
         open_transfer = (TransferItem.objects.filter(asset=asset, open=True)
                          .select_related("transfer__from_unit", "transfer__to_unit").first())
         open_disposal = DisposalItem.objects.filter(asset=asset, open=True).select_related("disposal").first()
@@ -115,18 +121,23 @@ class AssetDetailView(ObjectDetailView):
         for item, kind, label in ((open_transfer, "transfer", _("调拨")), (open_disposal, "disposal", _("处置"))):
             if item is not None:
                 document = getattr(item, kind)
-                documents.append({"kind": kind, "label": label, "document": document,
+                documents.append({"kind": kind, "label": label, "document": document, "readable": readable(document),
                                   **approval_context(document, user)})
         open_value_change = ValueChange.objects.filter(asset=asset, status=DocStatus.PENDING).first()
         if open_value_change is not None:
             documents.append({"kind": "value_change", "label": _("价值调整"), "document": open_value_change,
-                              **approval_context(open_value_change, user)})
+                              "readable": readable(open_value_change), **approval_context(open_value_change, user)})
         busy = bool(documents)  # one open document per card (core.locks): no second one is offered
         # Photos and attachments, and the timeline: the kernel's panels (core/_attachments.html,
         # core/_timeline.html); an upload's timeline entry links its file while it exists.
         context.update(attachments.attachments_context(asset, user))
         context.update(history.context(asset, attachments=context["attachments"]))
         events = context["timeline"]
+        if not viewer:  # the card's own user: its files open for them, its documents' pages do not
+            files = {a.download_url for a in context["attachments"]}
+            for entry in events:
+                if entry.url not in files:
+                    entry.url = None
         context.update({
             "period": period,
             "period_label": period_label(period),
