@@ -38,9 +38,14 @@ def approval_context(obj, user) -> dict:
     request = latest_request(obj)
     if request is None:
         return {"approval": None}
+    can_decide = workflow.can_act(user, request)
     return {"approval": request,
             "approval_actions": list(request.actions.select_related("actor").order_by("id")),
-            "can_decide": workflow.can_act(user, request)}
+            "can_decide": can_decide,
+            # The request's own page opens for its applicant, its approvers and those who may view the
+            # unit's requests; others see its status and timeline here only (no link that answers 404).
+            "can_open_approval": can_decide or type(request).objects.restrict(user, "view")
+            .filter(pk=request.pk).exists()}
 
 
 def pdf_url(document) -> str:
