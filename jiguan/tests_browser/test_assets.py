@@ -485,7 +485,8 @@ def test_the_list_searches_exports_and_prints_labels(page, live_server, users, t
     assert download.suggested_filename.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     table = list(sheet.iter_rows(values_only=True))
-    header, body = table[0], [r for r in table[1:] if any(v not in (None, "") for v in r)]
+    assert table[0][0] == "资产卡片" and str(table[1][0]).startswith("范围：")  # title, scope and conditions
+    header, body = table[2], [r for r in table[3:] if any(v not in (None, "") for v in r)]
     assert len(body) == 4
     names = {r[header.index("资产名称")] for r in body}
     assert names == {"台式计算机", "便携式计算机"}
@@ -519,6 +520,68 @@ def test_the_list_searches_exports_and_prints_labels(page, live_server, users, t
     for code in codes:
         assert code in text, code
     assert city_a_cards["desk"].code not in text
+
+
+def test_the_list_fits_1366_chooses_columns_sorts_and_acts_on_ticked_rows(new_page, live_server, users, tree,
+                                                                           city_a_cards):
+    """At 1366 px every default column is on screen (状态, 原值, 净值 included); 列设置 adds 存放地点 and
+    is remembered; 资产编码 sorts; two ticked cards go to 申请调拨 together."""
+    page = new_page(viewport={"width": 1366, "height": 768})
+    login(page, live_server, "a_assets")
+    page.goto(live_server.url + reverse("assets:asset_list"))
+    table = page.locator("#asset-table")
+    expect(table.locator("tbody tr")).to_have_count(6)
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    for label in ("使用状态", "原值（元）", "净值（元）"):
+        box = table.locator("thead th", has_text=label).bounding_box()
+        assert box["x"] + box["width"] <= 1366, (label, box)
+    expect(table.locator("thead")).not_to_contain_text("存放地点")
+    shot(page, "assets-list-1366", full_page=False)
+
+    ready(page)
+    page.click("#column-chooser-toggle")
+    page.check("#column-location")
+    shot(page, "assets-list-columns", full_page=False)
+    with page.expect_navigation():
+        page.click("#column-chooser-save")
+    expect(page.locator(".alert-success")).to_contain_text("已保存显示的列。")
+    expect(table.locator("thead")).to_contain_text("存放地点")
+    expect(table).to_contain_text("负一楼库房")
+    page.reload()
+    expect(table.locator("thead")).to_contain_text("存放地点")     # saved for this user
+
+    with page.expect_navigation():
+        table.locator("thead a[data-sort=code]").click()
+    expect(table.locator("thead th[aria-sort=ascending]")).to_contain_text("资产编码")
+    shown = [t.strip() for t in table.locator("tbody td.cell-link").all_inner_texts()]
+    assert shown == sorted(shown)
+
+    ready(page)
+    expect(page.locator("#bulk-transfer")).to_be_disabled()
+    desktops = city_a_cards["desktops"]
+    for card in desktops:
+        table.locator(f"input[data-row-check][value='{card.pk}']").check()
+    expect(page.locator("#bulk-count")).to_have_text("已选 2 项")
+    expect(page.locator("#bulk-transfer")).to_be_enabled()
+    with page.expect_navigation():
+        page.click("#bulk-transfer")
+    expect(page.locator("h1")).to_have_text("申请调拨")
+    for card in desktops:
+        expect(page.locator("#selected-cards")).to_contain_text(card.code)
+
+
+def test_on_a_phone_each_card_of_the_list_is_a_card(phone_page, live_server, users, tree, city_a_cards):
+    page = phone_page
+    login(page, live_server, "a_assets")
+    page.goto(live_server.url + reverse("assets:asset_list"))
+    rows = page.locator("#asset-table tbody tr")
+    expect(rows).to_have_count(6)
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    expect(page.locator("#asset-table thead")).to_be_hidden()
+    first = rows.first
+    for label in ("使用状态", "使用人", "原值（元）"):
+        expect(first.locator(f"td[data-label='{label}']")).to_be_visible()
+    shot(page, "assets-list-phone")
 
 
 # 3. Depreciation, report, configuration request --------------------------------------------------
