@@ -60,6 +60,7 @@ from django.utils.translation import gettext as _
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
 from jiguan.core.expressions import FrozenExpression
+from jiguan.core.tables import money as money_text
 
 from .models import (
     MONEY,
@@ -645,7 +646,7 @@ def run_execute(run: DepreciationRun, progress=None) -> DepreciationRun:
             run.refresh_from_db()
             audit.record(Action.STATE, run, after={"entries": run.entry_count, "amount": str(run.amount)},
                          message=_("完成计提 %(period)s 折旧：%(n)s 笔，%(amount)s 元") % {
-                             "period": run.period_label, "n": run.entry_count, "amount": run.amount})
+                             "period": run.period_label, "n": run.entry_count, "amount": money_text(run.amount)})
     except Superseded:
         log.info("depreciation run %s: attempt %s superseded, stopped", run.pk, run.attempt)
         run.refresh_from_db()

@@ -65,6 +65,7 @@ from jiguan.core.imports import (
     reserve_ids,
 )
 from jiguan.core.imports.pages import RegisteredImportTemplateView, RegisteredImportView
+from jiguan.core.tables import money
 from jiguan.org.models import OrgKind, OrgUnit, User
 from jiguan.standards.selectors import StandardNotFound, standard_values
 
@@ -596,7 +597,7 @@ class AssetImporter(Importer):
     def event_values(self, pk: int, code: str, number: int, class_2010: str, record: tuple) -> tuple:
         """(asset_id, summary, data) of a card's 导入 event."""
         name, value = record[RECORD_AT["name"]], record[RECORD_AT["original_value"]]
-        summary = self.event_texts[0] % {"name": name, "value": value}
+        summary = self.event_texts[0] % {"name": name, "value": money(value)}
         data = {"code": code, "owner_unit": self.units[record[RECORD_AT["owner_unit_id"]]][0],
                 "file": self.result.filename, "row": number}
         if class_2010:

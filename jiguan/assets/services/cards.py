@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core.tables import money
 from jiguan.org.models import OrgUnit
 
 from .. import depreciation, policies
@@ -79,7 +80,7 @@ def asset_register(*, owner_unit: OrgUnit, count: int = 1, on: date | None = Non
     AssetEvent.objects.bulk_create([
         AssetEvent(asset=card, kind=EventKind.REGISTER, occurred_on=on,
                    actor=_actor(), summary=_("验收登记：%(name)s，原值 %(value)s 元") % {
-                       "name": card.name, "value": card.original_value},
+                       "name": card.name, "value": money(card.original_value)},
                    data={"code": card.code, "owner_unit": owner_unit.name}, document=document)
         for card in cards])
     if count == 1:
@@ -233,7 +234,7 @@ def asset_value_adjust(*, asset: Asset, delta: Decimal, on: date, reason: str, d
     asset.full_clean(exclude=["code"])
     _save(asset, before, fields)
     event_add(asset, EventKind.VALUE, _("价值调整：%(delta)s 元，调整后原值 %(value)s 元（%(reason)s）") % {
-        "delta": f"{delta:+,}", "value": f"{new_value:,}", "reason": reason}, on=on, document=document,
+        "delta": f"{delta:+,.2f}", "value": money(new_value), "reason": reason}, on=on, document=document,
         data={"delta": delta, "before": before["original_value"], "after": new_value})
     return asset
 

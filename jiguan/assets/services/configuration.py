@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
 from jiguan.audit.models import Action
+from jiguan.core.tables import money
 from jiguan.org.models import OrgUnit
 from jiguan.standards.selectors import standard_values
 from jiguan.workflow import documents
@@ -100,7 +101,7 @@ def configuration_create(*, unit: OrgUnit, item_name: str, class_code: str, quan
     documents.submit(
         request, actor=actor,
         title=_("配置申请 %(no)s：%(name)s × %(n)s，%(amount)s 元%(flag)s") % {
-            "no": request.number, "name": item_name, "n": quantity, "amount": request.total_amount,
+            "no": request.number, "name": item_name, "n": quantity, "amount": money(request.total_amount),
             "flag": _("（超标准）") if over else ""},
         values={"amount": str(request.total_amount)})
     return request

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiguan.audit import services as audit
+from jiguan.core.tables import money
 from jiguan.org.models import OrgUnit
 from jiguan.standards.selectors import standard_values
 from jiguan.workflow import documents
@@ -86,7 +87,7 @@ def disposal_create(*, unit: OrgUnit, asset_ids: Iterable[int], method: str, rea
     documents.submit(
         disposal, actor=actor,
         title=_("资产处置 %(no)s：%(method)s %(n)s 项，原值 %(value)s 元") % {
-            "no": disposal.number, "method": methods[method].name, "n": len(cards), "value": disposal.total_value},
+            "no": disposal.number, "method": methods[method].name, "n": len(cards), "value": money(disposal.total_value)},
         values={"amount": str(disposal.total_value)})
     return disposal
 

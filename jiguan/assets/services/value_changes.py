@@ -61,7 +61,7 @@ def value_change_create(*, asset: Asset, delta, on: date, reason: str, actor) ->
     documents.submit(
         change, actor=actor,
         title=_("资产价值调整 %(no)s：%(code)s %(name)s %(delta)s 元") % {
-            "no": change.number, "code": asset.code, "name": asset.name, "delta": f"{delta:+,}"},
+            "no": change.number, "code": asset.code, "name": asset.name, "delta": f"{delta:+,.2f}"},
         values={"amount": str(abs(delta))})
     return change
 

@@ -157,7 +157,7 @@ def test_one_bad_row_in_1000_imports_nothing_then_the_corrected_file_imports_all
     events = AssetEvent.objects.filter(kind=EventKind.IMPORT)
     assert events.count() == 1000 and events.filter(actor=manager).count() == 1000
     event = events.get(asset=first)
-    assert event.summary == "导入登记：台式计算机1，原值 6001.50 元"
+    assert event.summary == "导入登记：台式计算机1，原值 6,001.50 元"
     assert event.data == {"code": first.code, "owner_unit": OWNER, "file": "资产卡片.xlsx", "row": 2}
     audit = AuditEvent.objects.filter(id__gt=0).order_by("-id").first()
     assert AuditEvent.objects.count() == audit_before + 1
