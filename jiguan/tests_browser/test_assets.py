@@ -584,6 +584,36 @@ def test_on_a_phone_each_card_of_the_list_is_a_card(phone_page, live_server, use
     shot(page, "assets-list-phone")
 
 
+def test_the_unit_head_approves_a_disposal_on_the_home_page(page, live_server, users, tree, leaders, asset_flows,
+                                                             city_a_cards):
+    """A disposal filed by 甲市's asset manager waits for 周强: his home page lists it with its value;
+    同意 keeps him on the home page, the card is disposed of and the applicant hears the outcome."""
+    from jiguan.assets import services
+    from jiguan.assets.models import AssetStatus
+    from jiguan.notifications.models import Notification
+
+    card = city_a_cards["idle"]
+    with acting_as(users["a_assets"]):
+        disposal = services.disposal_create(unit=tree.city_a_agency, asset_ids=[card.pk], method="scrap",
+                                            reason_code="obsolete", reason="主板损坏，无维修价值",
+                                            actor=users["a_assets"])
+    login(page, live_server, "a_leader")
+    panel = page.locator("#panel-workflowtodo")
+    item = panel.locator(".home-todo-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(disposal.number)
+    expect(item).to_contain_text("6,000.00 元")
+    shot(page, "home-approve-disposal")
+    with page.expect_navigation():
+        item.get_by_role("button", name="同意").click()
+    expect(page).to_have_url(live_server.url + "/")
+    expect(page.locator(".alert-success")).to_contain_text("已同意：")
+    expect(panel.locator("#todo-empty")).to_have_text("没有等待您审批的申请。")
+    card.refresh_from_db()
+    assert card.status == AssetStatus.DISPOSED
+    assert Notification.objects.filter(recipient=users["a_assets"], title__startswith="审批结果").exists()
+
+
 # 3. Depreciation, report, configuration request --------------------------------------------------
 
 
