@@ -22,3 +22,11 @@ class CoreConfig(AppConfig):
             menu.MenuItem(_("事件订阅"), "events:subscriber_list", "core.view_eventsubscriber", "broadcast"),
         ], order=800)
         roles.contribute("system_admin", set(EVENT_PERMISSIONS))
+
+        # 我的服务 on the home page: the self-service the modules declare (jiguan.core.selfservice).
+        from . import dashboard
+
+        dashboard.register(dashboard.Widget(
+            key="core.services", label=_("我的服务"), kind=dashboard.PANEL, permission=None,
+            provider="jiguan.core.selfservice.panel", template="core/_home_services.html", order=20,
+            icon="grid-3x3-gap"))

@@ -49,6 +49,14 @@ class MyRequestListView(RequestListBase):
     title = gettext_lazy("我的申请")
     export_name = gettext_lazy("我的申请")
     breadcrumbs = [(gettext_lazy("我的申请"), None)]
+    extra_actions_template = "workflow/_start_request.html"  # 发起申请: what the user may start
+
+    def get_context_data(self, **kwargs):
+        from jiguan.core import selfservice
+
+        context = super().get_context_data(**kwargs)
+        context["services"] = selfservice.for_user(self.request.user)
+        return context
 
     def base_queryset(self):
         return ApprovalRequest.objects.filter(applicant=self.request.user)
