@@ -11,6 +11,7 @@ refuses UPDATE and DELETE.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,18 @@ class AuditEvent(RecordFields):
         from django.urls import reverse
 
         return reverse("audit:event_detail", args=[self.pk])
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as people name them: "陈静（chenjing）"; the account alone when the user has no
+        name or is gone (select_related("actor") on lists)."""
+        try:
+            name = getattr(self.actor, "full_name", "") if self.actor_id else ""
+        except ObjectDoesNotExist:  # db_constraint=False: the user may be gone
+            name = ""
+        if name and name != self.actor_username:
+            return f"{name}（{self.actor_username}）" if self.actor_username else name
+        return self.actor_username
 
     @property
     def channel_label(self) -> str:

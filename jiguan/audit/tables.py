@@ -7,7 +7,7 @@ class AuditEventTable(Table):
     columns = [
         Column("id", _("序号"), link=True),
         Column("occurred_at", _("时间")),
-        Column("actor_username", _("操作人")),
+        Column("actor_username", _("操作人"), accessor="actor_label"),
         Column("org", _("单位")),
         Column("action", _("操作")),
         Column("object_type", _("对象类型"), accessor="object_type_label"),

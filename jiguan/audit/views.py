@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.views import ObjectDetailView, ObjectListView
 
+from .diffs import readable_changes
 from .filters import AuditEventFilter
 from .models import AuditEvent
 from .tables import AuditEventTable
@@ -17,7 +18,7 @@ class AuditEventListView(ObjectListView):
     breadcrumbs = [(_("审计日志"), None)]
 
     def optimize(self, queryset):
-        return queryset.select_related("org").order_by("-id")
+        return queryset.select_related("org", "actor").order_by("-id")
 
 
 class AuditEventDetailView(ObjectDetailView):
@@ -25,9 +26,10 @@ class AuditEventDetailView(ObjectDetailView):
     template_name = "audit/event_detail.html"
 
     def optimize(self, queryset):
-        return queryset.select_related("org")
+        return queryset.select_related("org", "actor")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["breadcrumbs"] = [(_("审计日志"), reverse("audit:event_list")), (f"#{self.object.pk}", None)]
+        context["changes"] = readable_changes(self.object)
         return context
