@@ -62,6 +62,7 @@ class AssetsConfig(AppConfig):
         menu.register("assets", _("资产管理"), "box-seam", [
             # Everyone's: the cards they use (使用人), whatever their role (self-service, 服务对象).
             menu.MenuItem(_("我的资产"), "assets:mine", None, "person-badge"),
+            menu.MenuItem(_("领用申请"), "assets:requisition", None, "box-arrow-up"),
             menu.MenuItem(_("资产卡片"), "assets:asset_list", "assets.view_asset", "card-list"),
             menu.MenuItem(_("资产登记"), "assets:asset_create", "assets.add_asset", "plus-square"),
             menu.MenuItem(_("配置申请"), "assets:configuration_list", "assets.view_configurationrequest", "cart"),
@@ -100,6 +101,15 @@ class AssetsConfig(AppConfig):
                permission=report)
         widget("assets.status", _("资产状态分布"), "status_chart", 212, "pie-chart", kind=dashboard.CHART)
         widget("assets.trend", _("近12个月新增"), "trend_chart", 213, "graph-up", kind=dashboard.CHART, wide=True)
+        # 我的服务 (jiguan.core.selfservice): the idle pool first, then, for those who may, a new purchase.
+        from jiguan.core import selfservice
+
+        selfservice.register(selfservice.Service(
+            key="assets.requisition", label=_("领用申请"), url_name="assets:requisition", icon="box-arrow-up",
+            hint=_("从本单位闲置资产中申请领用"), order=100))
+        selfservice.register(selfservice.Service(
+            key="assets.configuration", label=_("配置申请"), url_name="assets:configuration_create", icon="cart-plus",
+            hint=_("没有合适的闲置资产时申请购置"), permission="assets.add_configurationrequest", order=110))
         search.register(search.SearchProvider(
             key="assets.cards", label=_("资产卡片"), permission="assets.view_asset",
             search="jiguan.assets.search.cards", more_url="jiguan.assets.search.cards_url", order=200))

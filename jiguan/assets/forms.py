@@ -8,11 +8,13 @@ import re
 from datetime import date
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.forms import DateField
+from jiguan.core.widgets import PickerInput
 from jiguan.org.forms import ScopedFormMixin
 from jiguan.org.models import OrgKind, OrgUnit, User
 from jiguan.org.picker import (
@@ -23,6 +25,7 @@ from jiguan.org.picker import (
     UnitChoices,
     UnitPickerField,
 )
+from jiguan.standards.models import StandardEntry
 from jiguan.standards.selectors import standard_values
 
 from . import services
@@ -100,6 +103,112 @@ def class_choices(on: date, blank: str | None = "") -> list[tuple[str, str]]:
     return ([("", blank or "---------")] if blank is not None else []) + choices
 
 
+# The class picker (资产分类选择器) ----------------------------------------------------------------
+# GB/T 14885-2022 holds thousands of classes in full: the register and configuration forms and the
+# list filter carry a text box (core.widgets.PickerInput), the matches come from assets:class_pick.
+
+CLASS_LIMIT = 20
+CLASS_PATH_JOIN = " / "
+
+
+def class_rows(on: date) -> dict[str, tuple[str, str, int]]:
+    """``{code: (name, parent code, sort order)}`` of the classes in force on ``on``: one query."""
+    rows = (StandardEntry.objects.in_force(on).filter(table__code=services.CLASS_TABLE)
+            .values_list("key", "name", "parent_key", "sort_order"))
+    return {key: (name, parent, order) for key, name, parent, order in rows}
+
+
+def class_path(rows: dict, code: str) -> list[str]:
+    """The names from the top class down to ``code``: 设备 / 信息化设备 / 计算机 / 台式计算机."""
+    names, seen = [], set()
+    while code in rows and code not in seen:
+        seen.add(code)
+        names.append(rows[code][0])
+        code = rows[code][1]
+    return names[::-1]
+
+
+def class_row(rows: dict, code: str) -> dict:
+    return {"id": code, "code": code, "label": rows[code][0],
+            "path": CLASS_PATH_JOIN.join(class_path(rows, code))}
+
+
+def search_classes(q, on: date, limit: int = CLASS_LIMIT) -> tuple[list[dict], bool]:
+    """At most ``limit`` classes in force on ``on`` whose code starts with ``q`` (A0201) or whose name
+    holds the characters of ``q`` in order (台式 -> 台式计算机), closest first: the exact code or name,
+    then names starting with ``q`` and code prefixes, then the rest; shallower and shorter first.
+    An empty ``q``: the top classes, the tree's first level. Each row ``{"id", "code", "label", "path"}``;
+    and whether there are more."""
+    rows = class_rows(on)
+    q = re.sub(r"[\s%_\\]+", "", str(q or ""))[:40]
+    if not q:
+        found = sorted((code for code, row in rows.items() if row[1] not in rows),
+                       key=lambda code: (rows[code][2], code))
+    else:
+        up = q.upper()
+        pattern = re.compile(".*?".join(re.escape(c) for c in up))
+        ranked = []
+        for code, (name, _parent, _order) in rows.items():
+            if code.upper() == up or name.upper() == up:
+                rank = 0
+            elif code.upper().startswith(up) or name.upper().startswith(up):
+                rank = 1
+            elif pattern.search(name.upper()):
+                rank = 2
+            else:
+                continue
+            ranked.append((rank, len(class_path(rows, code)), len(name), code))
+        found = [code for *_key, code in sorted(ranked)]
+    return [class_row(rows, code) for code in found[:limit]], len(found) > limit
+
+
+class ClassPicker(PickerInput):
+    empty_text = _("无匹配分类")
+    placeholder = _("输入分类名称或代码，如 台式 或 A0201")
+
+    def render(self, name, value, attrs=None, renderer=None):
+        self.source = self.source or reverse("assets:class_pick")
+        return super().render(name, value, attrs, renderer)
+
+
+def class_shown(value, on: date | None = None) -> dict | None:
+    """What a class picker shows for ``value``: its name, and its code and path below the box; None
+    for a code not in force."""
+    code = str(value or "").strip().upper()
+    rows = class_rows(on or timezone.localdate()) if code else {}
+    if code not in rows:
+        return None
+    row = class_row(rows, code)  # the code, then the path when there is one above (as picker.js shows it)
+    return {"label": row["label"], "path": code if row["path"] == row["label"] else f"{code} {row['path']}"}
+
+
+class ClassPickerField(forms.ChoiceField):
+    """A GB/T 14885-2022 class in force, picked by typing its name or code (``ClassPicker``): the page
+    holds the chosen class, never the table. It validates against ``class_choices`` as before (only
+    codes in force; Django's Chinese invalid-choice message)."""
+
+    widget = ClassPicker
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.resolve = self.resolve
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result.widget.resolve = result.resolve
+        return result
+
+    def offer(self, on: date) -> ClassPickerField:
+        self.choices = class_choices(on)
+        self.on = on
+        return self
+
+    def resolve(self, value) -> dict | None:
+        if str(value or "").strip().upper() not in {k for k, _label in self.choices if k}:
+            return None
+        return class_shown(value, getattr(self, "on", None))
+
+
 def category_choices(on: date) -> list:
     """Leaf categories of the 政府固定资产折旧年限表 with their minimum life, grouped by parent."""
     entries = standard_values(services.LIFE_TABLE, on)
@@ -166,7 +275,8 @@ class AssetRegisterForm(GroupedFormMixin, ScopedFormMixin, forms.Form):
 
     owner_unit = UnitField(label=_("产权单位"), queryset=OrgUnit.objects.none())
     name = forms.CharField(label=_("资产名称"), max_length=120)
-    class_code = forms.ChoiceField(label=_("资产分类"), help_text=_("GB/T 14885-2022 分类（取自数据标准）"))
+    class_code = ClassPickerField(label=_("资产分类"),
+                                  help_text=_("GB/T 14885-2022 分类（取自数据标准）：输入名称或代码查找。"))
     spec_model = forms.CharField(label=_("规格型号"), max_length=120, required=False)
     brand = forms.CharField(label=_("品牌"), max_length=60, required=False)
     quantity = forms.IntegerField(label=_("每张卡片数量"), min_value=1, initial=1,
@@ -212,7 +322,7 @@ class AssetRegisterForm(GroupedFormMixin, ScopedFormMixin, forms.Form):
         people = PeopleChoices(perm="assets.add_asset")
         self.fields["user"].offer(people, self.user)
         self.fields["keeper"].offer(people, self.user)
-        self.fields["class_code"].choices = class_choices(today)
+        self.fields["class_code"].offer(today)
         self.fields["acquisition_method"].choices = standard_choices("acquisition_method", today, "---------")
         self.fields["funding_source"].choices = standard_choices("funding_source", today, "---------")
         self.fields["dep_category"].choices = category_choices(today)
@@ -470,7 +580,7 @@ class DisposalResultForm(ScopedFormMixin, forms.Form):
 class ConfigurationForm(ScopedFormMixin, forms.Form):
     unit = UnitField(label=_("申请单位"), queryset=OrgUnit.objects.none())
     item_name = forms.CharField(label=_("资产名称"), max_length=120)
-    class_code = forms.ChoiceField(label=_("资产分类"))
+    class_code = ClassPickerField(label=_("资产分类"))
     standard_key = forms.ChoiceField(label=_("配置标准项目"), required=False,
                                      help_text=_("留空则按资产分类匹配。"))
     quantity = forms.IntegerField(label=_("数量"), min_value=1, initial=1)
@@ -483,7 +593,7 @@ class ConfigurationForm(ScopedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         set_units(self.fields["unit"], units_above_departments(self, "add", ConfigurationRequest, OWNER_KINDS))
-        self.fields["class_code"].choices = class_choices(today)
+        self.fields["class_code"].offer(today)
         self.fields["standard_key"].choices = standard_choices("office_equipment_config", today,
                                                                _g("按资产分类匹配"))
         units = self.fields["unit"].queryset

@@ -63,6 +63,20 @@ def card_view(actor, asset) -> None:
     _require(actor, "assets.view_asset", asset.owner_unit, _("您没有查看该资产卡片的权限。"))
 
 
+def card_requisition(actor, asset) -> None:
+    """领用申请: anyone may ask for an idle (闲置) card of their own agency."""
+    from .models import AssetStatus
+    from .selectors import home_agency
+
+    if actor is None:
+        return
+    agency = home_agency(actor)
+    if agency is None or not asset.owner_unit.path.startswith(agency.path):
+        raise PermissionDenied(_("只能申请领用本单位的闲置资产。"))
+    if asset.status != AssetStatus.IDLE:
+        raise PermissionDenied(_("该资产已不是闲置状态，可能已被他人领用，请刷新后另选。"))
+
+
 def card_return_request(actor, asset) -> None:
     """交回申请: the card's own user asks the unit's asset managers to take an in-use card back."""
     from .models import AssetStatus

@@ -389,6 +389,34 @@ def my_cards(user):
             .select_related("owner_unit", "using_unit", "department").order_by("code", "id"))
 
 
+def home_agency(user) -> OrgUnit | None:
+    """The agency or institution a user belongs to: their unit, or the nearest unit above it that is not
+    a department (a 科室's people belong to its 局). None for a user without a unit."""
+    unit = getattr(user, "unit", None)
+    if unit is None or unit.kind != OrgKind.DEPARTMENT:
+        return unit
+    for ancestor in reversed(unit.ancestors()):
+        if ancestor.kind != OrgKind.DEPARTMENT:
+            return ancestor
+    return unit
+
+
+def idle_pool(user, query: str = ""):
+    """领用申请's idle pool: the 闲置 cards of the user's own agency (and its departments and subordinate
+    units), by class and code, searched by code prefix, name or pinyin initials. Any role or none:
+    staff pick from it before anything new is bought. One query on the status index."""
+    agency = home_agency(user) if user is not None and user.is_authenticated else None
+    if agency is None:
+        return Asset.objects.none()
+    cards = (Asset.objects.filter(status=AssetStatus.IDLE, owner_unit__path__startswith=agency.path)
+             .select_related("owner_unit", "using_unit").order_by("class_code", "code", "id"))
+    query = query.strip()
+    if query:
+        cards = cards.filter(Q(code__startswith=query.upper()) | Q(name__contains=query)
+                             | Q(name_initials__startswith=query.lower()))
+    return cards
+
+
 def viewable_cards(user, focus: str = ""):
     """The cards ``user`` may open (``policies.card_view``): those in their scope for
     ``assets.view_asset`` (narrowed to the unit switcher's ``focus`` path, as the lists are) and

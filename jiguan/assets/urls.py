@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.AssetListView.as_view(), name="asset_list"),
     path("new/", views.AssetCreateView.as_view(), name="asset_create"),
     path("mine/", views.MyAssetsView.as_view(), name="mine"),
+    path("classes/pick/", views.ClassPickView.as_view(), name="class_pick"),
     path("<int:pk>/", views.AssetDetailView.as_view(), name="asset_detail"),
     path("<int:pk>/edit/", views.AssetChangeView.as_view(), name="asset_change"),
     path("<int:pk>/issue/", views.AssetIssueView.as_view(), name="asset_issue"),

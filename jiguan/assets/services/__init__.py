@@ -67,7 +67,7 @@ from .configuration import (
     idle_prefetch,
 )
 from .disposals import disposal_create, disposal_outcome, disposal_record_result
-from .self_service import return_handlers, return_request
+from .self_service import requisition_request, return_handlers, return_request
 from .transfers import transfer_create, transfer_outcome
 from .value_changes import value_change_create, value_change_outcome
 from .workload import workload_closed_through, workload_record
@@ -75,6 +75,7 @@ from .workload import workload_closed_through, workload_record
 __all__ = [
     "MOVABLE_STATUSES",
     "return_handlers",
+    "requisition_request",
     "return_request",
     "standard_values",
     "asset_change",

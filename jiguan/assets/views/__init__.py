@@ -27,6 +27,7 @@ from .cards import (
     workload_table,
     workload_text,
 )
+from .classes import ClassPickView
 from .common import (
     ASSETS,
     CONFIGURATIONS,
@@ -91,6 +92,7 @@ __all__ = [
     "AttachmentDownloadView",
     "AttachmentUploadView",
     "CardPickerMixin",
+    "ClassPickView",
     "confidence_label",
     "ConfigurationCreateView",
     "ConfigurationDetailView",

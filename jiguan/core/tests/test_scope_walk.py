@@ -58,6 +58,11 @@ ALLOWLIST = {
     "imports:template": "an importer's empty template by its key (core/tests/test_import_jobs.py)",
     "import-status": "an import job by its token: the job belongs to its starter (core/tests/test_import_jobs.py)",
     "import-report": "an import job's error report by its token (core/tests/test_import_jobs.py)",
+    # Personal pages: their rows are the user's own, not a scope's (no viewer of the unit finds them).
+    "assets:mine": "我的资产, the cards whose 使用人 is the user: another's are absent "
+                   "(assets/tests/test_self_service.py)",
+    "assets:requisition": "领用申请, the idle pool of the user's own agency: another city's absent "
+                          "(assets/tests/test_requisition.py)",
 }
 # Function views that show domain data without a model of their own: walked as pages (leak check).
 WALKED_FUNCTION_VIEWS = {"jiguan.core.pages.home"}

@@ -1,4 +1,4 @@
-/* Pickers (选择单位、选择人员): a text box whose matches come from the server as the user types
+/* Pickers (选择单位、选择人员、资产分类): a text box whose matches come from the server as the user types
  * (core.widgets.PickerInput renders the box; org.picker answers the matches). The page never holds
  * the list of choices: a province has 10,000 units.
  *
@@ -69,6 +69,14 @@
     }
   }
 
+  // The line under a match and under the box: its path, after its code when it has one (a class
+  // of GB/T 14885: "A02010105 设备 / 信息化设备 / 计算机 / 台式计算机"). Units and people have no code.
+  function detail(row) {
+    var path = row.path && row.path !== row.label ? row.path : '';
+    if (row.code) { return path ? row.code + ' ' + path : String(row.code); }
+    return path;
+  }
+
   function show(box, p, data, q) {
     p.list.innerHTML = '';
     p.items = [];
@@ -88,10 +96,10 @@
       label.textContent = row.label;
       if (row.blank) { label.className = 'text-muted'; }
       li.appendChild(label);
-      if (row.path && row.path !== row.label) {
+      if (detail(row)) {
         var path = document.createElement('div');
         path.className = 'small text-body-secondary';
-        path.textContent = row.path;
+        path.textContent = detail(row);
         li.appendChild(path);
       }
       if (String(row.id) === p.hidden.value) { li.classList.add('fw-semibold'); }
@@ -139,7 +147,7 @@
     p.text.value = row.blank ? '' : row.label;
     box.dataset.pickerValue = p.hidden.value;
     box.dataset.pickerLabel = p.text.value;
-    var path = row.path && row.path !== row.label ? row.path : '';
+    var path = detail(row);
     if (p.path) { p.path.textContent = path; }
     if (path) { p.text.title = path; } else { p.text.removeAttribute('title'); }
     close(p);
