@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.filters import SubtreeFilter, YesNoFilter
 
-from .models import ApiToken, ApiTokenStatus, OrgKind, OrgUnit, Role, RoleAssignment, User
+from .models import ApiToken, ApiTokenStatus, Duty, OrgKind, OrgUnit, Role, RoleAssignment, User
 
 
 class OrgUnitFilter(django_filters.FilterSet):
@@ -37,6 +37,9 @@ class UserFilter(django_filters.FilterSet):
 
 
 class RoleFilter(django_filters.FilterSet):
+    # Named here, not derived from the model: a derived label falls back to the field name ("Duty")
+    # when the filter is built while the model's field cannot be resolved.
+    duty = django_filters.ChoiceFilter(label=_("职责类别"), choices=Duty.choices)
     is_active = YesNoFilter(label=_("启用"))
 
     class Meta:

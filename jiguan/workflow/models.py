@@ -196,7 +196,7 @@ class ApprovalRequest(TimeStampedModel):
                                       on_delete=models.PROTECT, related_name="+")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指定审批人（转办）"), null=True,
                                  blank=True, on_delete=models.PROTECT, related_name="+")
-    version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(_("版本"), default=0)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     decided_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     outcome_applied_at = models.DateTimeField(_("业务处理时间"), null=True, blank=True)

@@ -448,14 +448,14 @@ def _transition(request: ApprovalRequest, actor, *, from_status: str, route: Rou
     }
     if status in (RequestStatus.APPROVED, RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
         changes["decided_at"] = now
-    before = {"status": request.status, "step": request.current_step_id, "version": request.version}
+    before = {"status": request.status, "current_step": request.current_step_id, "version": request.version}
     updated = ApprovalRequest.objects.filter(pk=request.pk, status=from_status,
                                              version=request.version).update(**changes)
     if not updated:
         raise StaleRequest()
     request.refresh_from_db()
     audit.record(action, request, before=before,
-                 after={"status": request.status, "step": request.current_step_id, "version": request.version},
+                 after={"status": request.status, "current_step": request.current_step_id, "version": request.version},
                  message=message)
     # Whatever the step's approvers were asked is answered now: their 待办 messages are cleared.
     notification_services.settle(todo_topic(request))
