@@ -66,12 +66,14 @@ from .documents import (
     confidence_label,
     disposal_names,
 )
-from .mine import AssetReturnRequestView, MyAssetsView
+from .mine import AssetReturnRequestView, MyAssetsView, RequisitionRequestView, RequisitionView
 from .settings import SettingsView
 
 __all__ = [
     "AssetReturnRequestView",
     "MyAssetsView",
+    "RequisitionRequestView",
+    "RequisitionView",
     "ValueChangePdfView",
     "TransferPdfView",
     "DisposalPdfView",
