@@ -113,6 +113,15 @@ def load(out) -> None:
                                 class_code="A03000000", measure_unit="幅", original_value=Decimal("120000.00"),
                                 acquisition_method="donation", acquired_on=date(2019, 9, 1), funding_source="other",
                                 location="一楼大厅", status=AssetStatus.IN_USE)
+        # 王科员 (staff) of 福州市教育局办公室 uses a laptop: their 我的资产 and label scan have a card.
+        staff = User.objects.filter(username="staff").select_related("unit").first()
+        if staff is not None and staff.unit is not None and staff.unit.parent_id:
+            laptop = services.asset_register(
+                owner_unit=staff.unit.parent, on=today, name="便携式计算机", class_code="A02010108",
+                original_value=Decimal("6800.00"), acquisition_method="purchase", acquired_on=today - timedelta(days=400),
+                funding_source="fiscal", brand="联想", spec_model="昭阳 K43", location="办公室 203 室",
+                status=AssetStatus.IN_USE)[0]
+            services.asset_issue(asset=laptop, user=staff, department=staff.unit, on=today)
     _pending_documents(managers)
     out.write(f"  assets: {Asset.objects.count()} cards; flows for purchase, transfer, value change and disposal at "
               f"{province.name}")
