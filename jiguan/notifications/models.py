@@ -39,3 +39,40 @@ class Notification(models.Model):
         from django.urls import reverse
 
         return reverse("notifications:open", args=[self.pk])
+
+
+class Announcement(models.Model):
+    """通知公告: published by a unit to everyone in it and below (a province's notice reaches every
+    county); read on the home page and in the 通知公告 list. Withdrawn ones stay for the record."""
+
+    scope_path = "unit__path"  # publishers manage those of the units in their scope
+
+    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("发布单位"), on_delete=models.PROTECT,
+                             related_name="announcements")
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("正文"), max_length=5000)
+    pinned = models.BooleanField(_("置顶"), default=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT,
+                               related_name="+")
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("通知公告")
+        verbose_name_plural = _("通知公告")
+        ordering = ["-pinned", "-published_at", "-id"]
+        indexes = [models.Index(fields=["unit", "-published_at"], name="announcement_unit")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("notifications:announcement_detail", args=[self.pk])
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Notification
+from .models import Announcement, Notification
 from .senders import configured_senders
 
 log = logging.getLogger("jiguan.notifications")
@@ -63,3 +65,60 @@ def mark_read(*, user, ids=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+# 通知公告 ------------------------------------------------------------------------------------------
+
+PUBLISH_PERMISSION = "notifications.add_announcement"
+
+
+def _require_publisher(actor, unit) -> None:
+    if actor is not None and not actor.get_scope(PUBLISH_PERMISSION).contains_path(unit.path):
+        raise PermissionDenied(_("您不能以该单位的名义发布公告。"))
+
+
+@transaction.atomic
+def announcement_publish(*, unit, title: str, body: str, actor, pinned: bool = False) -> Announcement:
+    """Publish a notice of ``unit`` to everyone in it and below; ``actor`` holds the publish
+    permission over ``unit``. Audited."""
+    from jiguan.audit import services as audit
+
+    _require_publisher(actor, unit)
+    title, body = (title or "").strip(), (body or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = [_("请填写标题。")]
+    if not body:
+        errors["body"] = [_("请填写正文。")]
+    if errors:
+        raise ValidationError(errors)
+    announcement = Announcement(unit=unit, title=title[:120], body=body[:5000], pinned=pinned, author=actor)
+    announcement.full_clean(exclude=["author"])
+    announcement.save()
+    audit.record_create(announcement)
+    return announcement
+
+
+@transaction.atomic
+def announcement_withdraw(*, announcement: Announcement, actor) -> Announcement:
+    """撤回: the notice leaves the home pages and the list of its readers; it stays for the record."""
+    from jiguan.audit import services as audit
+
+    _require_publisher(actor, announcement.unit)
+    if announcement.withdrawn_at is None:
+        before = audit.snapshot(announcement)
+        announcement.withdrawn_at = timezone.now()
+        announcement.save(update_fields=["withdrawn_at"])
+        audit.record_update(announcement, before)
+    return announcement
+
+
+def visible_announcements(user):
+    """The notices ``user`` reads: those not withdrawn of their unit and every unit above it (one
+    query on the unit index), pinned first, newest first."""
+    unit = getattr(user, "unit", None)
+    if unit is None:
+        return Announcement.objects.none()
+    prefixes = ["/".join(unit.path.split("/")[:i]) + "/" for i in range(2, unit.path.count("/") + 1)]
+    return (Announcement.objects.filter(unit__path__in=prefixes, withdrawn_at__isnull=True)
+            .select_related("unit", "author"))
