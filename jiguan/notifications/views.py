@@ -7,11 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from jiguan.core.views import ObjectDetailView, ObjectFormView
-
 from jiguan.core.tables import Column, Table
 from jiguan.core.validators import parse_ids
-from jiguan.core.views import ObjectListView, ScopedViewMixin
+from jiguan.core.views import ObjectDetailView, ObjectFormView, ObjectListView, ScopedViewMixin
 
 from . import forms, services
 from .models import Announcement, Notification
