@@ -15,6 +15,14 @@ def takes_part(user) -> bool:
     return any(a.role.duty == Duty.BUSINESS for a in user.role_assignments())  # loaded once per request
 
 
+def may_approve(user) -> bool:
+    """Whether one of the user's roles approves a step of an active flow (one query)."""
+    from .models import FlowStep
+
+    roles = {a.role_id for a in user.role_assignments()}
+    return bool(roles) and FlowStep.objects.filter(approver_role_id__in=roles, flow__is_active=True).exists()
+
+
 def has_applied(user) -> bool:
     """The 我的申请 menu entry: business users, and anyone who has applied (e.g. the system
     administrator who proposes a change to the data standards)."""

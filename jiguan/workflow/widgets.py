@@ -4,8 +4,9 @@ The panel lists the requests waiting for the user (``ApprovalRequest.objects.tod
 for the count, one for the first few, on the to-do index) with what the approver needs to decide:
 the title, the applicant and their unit, the amount, how long it has waited; each has 同意 (posted
 to the request's action with its version, back to the home page) and 查看 (the request's page with
-its business content, to reject, return or hand on). Users who take no part in approvals (三员) do
-not get the panel; those who do see it empty, saying so.
+its business content, to reject, return or hand on). Users who take no part in approvals (三员), and
+staff whose roles approve no step of any flow, get the panel only when something waits for them;
+approvers see it empty, saying so.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def todo_panel(board):
         return None
     todo = ApprovalRequest.objects.todo_for(user)
     count = todo.count()
+    if not count and not selectors.may_approve(user):
+        return None  # staff who never approve are not shown an empty to-do list
     items = []
     if count:
         rows = (todo.select_related("applicant", "applicant_unit", "current_step")

@@ -92,3 +92,8 @@ def test_a_handed_on_request_clears_the_others_todo(start_purchase, people, clie
         services.request_delegate(request=request, actor=people["leader"], to_user=people["leader2"])
     assert unread(people["leader"], "待办") == []
     assert unread(people["leader2"], "待办") == [f"待办：{request.title}"]
+
+
+def test_staff_whose_roles_approve_nothing_get_no_empty_panel(people, client_for, three_step_flow):
+    html = client_for(people["applicant"]).get(HOME).content.decode()   # 普通工作人员: approves no step
+    assert 'id="panel-workflowtodo"' not in html
