@@ -53,6 +53,7 @@ urlpatterns = [
     path("import/template.xlsx", imports.AssetImportTemplateView.as_view(), name="asset_import_template"),
     # Labels and scanning (labels.py)
     path("<int:pk>/label.pdf", labels.AssetLabelView.as_view(), name="asset_label"),
+    path("<int:pk>/card.pdf", views.AssetCardPdfView.as_view(), name="asset_card_pdf"),
     path("labels.pdf", labels.LabelSheetView.as_view(), name="label_sheet"),
     path("scan/", labels.ScanView.as_view(), name="scan"),
     path("c/<str:code>/", labels.ShortLinkView.as_view(), name="asset_short"),

@@ -14,6 +14,7 @@ from .attachments import (
 from .cards import (
     WORKLOAD_ROWS,
     AssetActionView,
+    AssetCardPdfView,
     AssetChangeView,
     AssetCreateView,
     AssetDetailView,
@@ -80,6 +81,7 @@ __all__ = [
     "ConfigurationPdfView",
     "approval_context",
     "AssetActionView",
+    "AssetCardPdfView",
     "AssetChangeView",
     "AssetCreateView",
     "AssetDetailView",

@@ -197,6 +197,8 @@ class AssetDetailView(ObjectDetailView):
                             "url": f"{reverse('assets:disposal_create')}?assets={asset.pk}"})
         actions.append({"id": "action-label", "label": _("打印标签"), "icon": "qr-code", "url": url("asset_label"),
                         "target": "_blank"})
+        actions.append({"id": "action-card-pdf", "label": _("打印卡片"), "icon": "printer",
+                        "url": url("asset_card_pdf"), "target": "_blank"})
         return actions
 
     def field_groups(self, asset: Asset, period: int) -> list[dict]:
@@ -313,6 +315,20 @@ def event_url(event) -> str | None:
         return reverse("assets:value_change_detail", args=[data["value_change"]])
     return None
 
+
+class AssetCardPdfView(AssetDetailView):
+    """The printable A4 资产卡片 (PDF, shown in the browser to print): the card page's fields and its
+    latest history, for whoever may open the card (``policies.card_view``, as the page)."""
+
+    def get(self, request, *args, **kwargs):
+        from jiguan.workflow.documents.pdf import pdf_response
+
+        from ..card_pdf import card_pdf
+
+        asset = self.object = self.get_object()
+        groups = self.field_groups(asset, month_of(request))
+        events = history.timeline(asset, limit=30)
+        return pdf_response(card_pdf(asset, groups, events), f"{_('资产卡片')}-{asset.code}.pdf")
 
 class AssetCreateView(ObjectFormView):
     """资产登记（验收入库）: one card, or a batch of identical cards with consecutive codes."""

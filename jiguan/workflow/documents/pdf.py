@@ -188,3 +188,9 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+# The form builders, for other printable A4 forms in the same look (the assets module's 资产卡片).
+new_form = _new
+section = _section
+table = _table
