@@ -34,6 +34,7 @@ class AssetFilter(django_filters.FilterSet):
                                   help_text=_("资产编码、名称、名称拼音首字母（如 bgz 查办公桌）、规格型号"))
     owner = SubtreeFilter(label=_("产权单位（含下级）"), field_name="owner_unit__path")
     class_code = django_filters.CharFilter(label=_("资产分类（含下级）"), method="filter_class",
+                                           help_text=_("GB/T 14885-2022 分类代码，如 A02010000"),
                                            widget=ClassPicker(blank=_("全部"), resolve=class_shown))
     # distinct=False: a card has one status, and DISTINCT over every column defeats the indexes.
     status = django_filters.MultipleChoiceFilter(label=_("使用状态"), choices=AssetStatus.choices, distinct=False)

