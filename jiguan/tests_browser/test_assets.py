@@ -320,7 +320,7 @@ def test_a_computer_from_registration_to_disposal(device, new_page, live_server,
     expect(page.locator("h1")).to_contain_text("已处置")
     expect(page.locator("#f-status")).to_have_text("已处置")
     today = timezone.localdate()
-    expect(page.locator("#f-disposed")).to_have_text(f"{today.year}年{today.month}月{today.day}日")
+    expect(page.locator("#f-disposed")).to_have_text(today.isoformat())  # one date format: 2026-12-03
     expect(timeline(page).nth(0)).to_contain_text(f"处置完成（{disposal.number}）")
     accumulated, net = expected_depreciation(Decimal("6000.00"), 72, today, disposed=True)
     expect(page.locator("#f-this-month")).to_have_text("0.00")

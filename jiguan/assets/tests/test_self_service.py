@@ -39,7 +39,7 @@ def test_my_assets_lists_my_cards_only(users, issued, client_for):
     assert response.status_code == 200
     page = response.content.decode()
     assert issued["mine"].code in page and "笔记本电脑" in page and "ThinkPad X1" in page and "302 室" in page
-    assert "甲市资产管理科" in page and "6,000.00" in page and "2024年1月15日" in page
+    assert "甲市资产管理科" in page and "6,000.00" in page and "2024-01-15" in page
     assert issued["theirs"].code not in page and issued["elsewhere"].code not in page
     assert issued["mine"].get_absolute_url() in page
     assert "您名下暂无资产" not in page

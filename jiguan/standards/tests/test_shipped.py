@@ -28,7 +28,7 @@ def test_depreciation_page_lists_computers_6_years_and_vehicles_8_years(users, c
         assert re.search(rf"<td[^>]*>{years} 年</td>", row)
         assert "财会〔2017〕4号" in row
         assert 'title="原文确认 [C]">[C]</span>' in row
-    assert "2017年1月1日" in table_row_html(html, "/keys/computer/")  # in force from 2017-01-01
+    assert "2017-01-01" in table_row_html(html, "/keys/computer/")  # in force from 2017-01-01
 
 
 def test_special_equipment_ranges_are_stored_as_min_and_max(db):
