@@ -1,7 +1,7 @@
 """Acceptance 4 of issue 3: the standards pages list the shipped standards with source and confidence."""
 
-from datetime import date
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
