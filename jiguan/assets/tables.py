@@ -5,13 +5,12 @@ pairs, one for each side (``money``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.tables import Column, Table
+from jiguan.core.tables import money as money_text
 from jiguan.workflow.documents import document_badge
 from jiguan.workflow.documents import status as documents
 
@@ -31,10 +30,10 @@ RUN_STYLE = {RunStatus.RUNNING: "text-bg-primary", RunStatus.DONE: "text-bg-succ
 
 
 def yuan(value) -> str:
-    """6000 -> "6,000.00"; None -> "" (the cell shows a dash)."""
+    """6000 -> "6,000.00" (core.tables.money); None -> "" (the cell shows a dash)."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(value):,.2f}"
+    return money_text(value)
 
 
 def badge(label, style: str):

@@ -119,6 +119,7 @@ def visible_announcements(user):
     unit = getattr(user, "unit", None)
     if unit is None:
         return Announcement.objects.none()
-    prefixes = ["/".join(unit.path.split("/")[:i]) + "/" for i in range(2, unit.path.count("/") + 1)]
-    return (Announcement.objects.filter(unit__path__in=prefixes, withdrawn_at__isnull=True)
+    from jiguan.org.models import path_prefixes
+
+    return (Announcement.objects.filter(unit__path__in=path_prefixes(unit.path), withdrawn_at__isnull=True)
             .select_related("unit", "author"))

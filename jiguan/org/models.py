@@ -367,7 +367,7 @@ class RoleAssignment(TimeStampedModel):
 def users_with_permission(perm: str, unit: OrgUnit):
     """Users who hold ``perm`` over ``unit`` (for approvers and notifications)."""
     app_label, codename = perm.split(".", 1)
-    ancestors = [p for p in _path_prefixes(unit.path)]
+    ancestors = path_prefixes(unit.path)
     return User.objects.filter(
         Q(assignments__unit__path=unit.path) | Q(assignments__unit__path__in=ancestors,
                                                  assignments__include_descendants=True),
@@ -377,7 +377,8 @@ def users_with_permission(perm: str, unit: OrgUnit):
     ).distinct()
 
 
-def _path_prefixes(path: str) -> list[str]:
+def path_prefixes(path: str) -> list[str]:
+    """The paths of a unit and every unit above it, root first ("/1/", "/1/5/", "/1/5/9/")."""
     parts = path.strip(PATH_SEPARATOR).split(PATH_SEPARATOR)
     return [PATH_SEPARATOR + PATH_SEPARATOR.join(parts[:i]) + PATH_SEPARATOR for i in range(1, len(parts) + 1)]
 

@@ -95,6 +95,7 @@ class RequestDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         req, user = self.object, self.request.user
         can_act = services.can_act(user, req)
+        obj = business_object(req)  # read once: its page's link and, for a document, its content
         context.update({
             "timeline": list(req.actions.select_related("actor", "delegate_to").order_by("id")),
             "can_act": can_act,
@@ -105,37 +106,46 @@ class RequestDetailView(ObjectDetailView):
             "form": forms.DecisionForm(initial={"version": req.version}),
             "approvers": list(services.request_approvers(req)),
             "values": {k: v for k, v in req.values.items() if not k.endswith("_parent_id")},
-            "business_url": business_url(req),
+            "business_url": business_url(obj),
             "breadcrumbs": [self.list_crumb(req, user, can_act), (req.title, None)],
         })
         if can_act:
             context["form"].fields["delegate_to"].queryset = services.request_approvers(req).exclude(pk=user.pk)
             context["has_next"] = ApprovalRequest.objects.todo_for(user).exclude(pk=req.pk).exists()
-        context.update(business_content(req))
+        context.update(business_content(obj))
         return context
 
 
-def business_content(req: ApprovalRequest) -> dict:
+def business_object(req: ApprovalRequest):
+    """The request's business object, or None when it is gone."""
+    try:
+        return req.business_object()
+    except ObjectDoesNotExist:
+        return None
+
+
+def business_content(obj) -> dict:
     """The business object's content, shown on the approval page: for a kernel document its declared
     fields and lines (``documents.views.document_content``); nothing for other objects (their page is
     linked) or when the object is gone."""
     from .documents.registry import type_of
     from .documents.views import document_content
 
+    if obj is None:
+        return {}
     try:
-        obj = req.business_object()
         dtype = type_of(obj)
-    except (ObjectDoesNotExist, AttributeError, LookupError):
+    except LookupError:
         return {}
     return {"content_" + key: value for key, value in document_content(obj, dtype).items()}
 
 
-def business_url(req: ApprovalRequest) -> str | None:
+def business_url(obj) -> str | None:
     """The page of the business object (e.g. the standards change request with its comparison), so
     the approver sees what they decide; None when the object has no page or is gone."""
     try:
-        return req.business_object().get_absolute_url()
-    except (ObjectDoesNotExist, AttributeError):
+        return obj.get_absolute_url() if obj is not None else None
+    except AttributeError:
         return None
 
 
