@@ -59,8 +59,10 @@ def _locked_response(exc: ObjectLocked) -> Response:
     fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()} \
         if hasattr(exc, "error_dict") else {"non_field_errors": [str(m) for m in exc.messages]}
     body = {"code": Conflict.default_code, "message": "；".join(str(m) for m in exc.messages), "fields": fields,
-            "conflicts": [{k: c[k] for k in ("object", "object_id", "document", "document_type")}
+            "conflicts": [{k: c[k] for k in ("object", "object_id", "document", "document_type",
+                                             "occurrence_id", "start", "end") if k in c}
                           for c in exc.conflicts]}
+    body.update(getattr(exc, "extra", None) or {})  # e.g. a booking conflict's suggestions (reservations)
     set_rollback()
     return Response({"error": body}, status=status.HTTP_409_CONFLICT)
 

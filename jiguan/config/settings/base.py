@@ -72,7 +72,9 @@ INSTALLED_APPS = [
     "jiguan.notifications",
     "jiguan.workflow",
     "jiguan.standards",
+    "jiguan.reservations",
     "jiguan.assets",
+    "jiguan.meetings",
 ]
 # Plug-in apps (插件, docs/development/plugins.md): installed distributions with a "jiguan.plugins"
 # entry point, after the built-in apps. JIGUAN_PLUGINS: only these (entry point names, comma

@@ -43,6 +43,8 @@ NON_DATA_VIEWS = {
     "jiguan.org.views.OtpDeviceView": "the signed-in administrator's own second-factor device",
     "jiguan.org.oidc.RequestView": "OIDC sign-in: redirect to the province's identity provider",
     "jiguan.org.oidc.CallbackView": "OIDC sign-in: the provider's answer",
+    "jiguan.reservations.views.ics_mine": "ICS feed at a signed address: the token's user's own bookings",
+    "jiguan.reservations.views.ics_resource": "ICS feed at a signed address: policies.may_see decides, as on the pages",
 }
 # Third-party views mounted as they are (no rows): the OpenAPI schema and its viewers.
 THIRD_PARTY_VIEWS = {"schema", "api_docs", "api_redoc"}
