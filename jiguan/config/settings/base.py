@@ -173,6 +173,9 @@ CELERY_BEAT_SCHEDULE = {
     "approval-reminders": {"task": "jiguan.workflow.tasks.remind", "schedule": 3600.0},
     # The daily summary (每日汇总) of yesterday, at 07:00 in CELERY_TIMEZONE (jiguan.notifications.digest).
     "daily-summary": {"task": "jiguan.notifications.tasks.daily_summary", "schedule": crontab(hour=7, minute=0)},
+    # Bookings (jiguan.reservations): release no-shows, finish ended occurrences; remind 30 minutes ahead.
+    "reservations-sweep": {"task": "jiguan.reservations.tasks.sweep", "schedule": 60.0},
+    "reservations-remind": {"task": "jiguan.reservations.tasks.remind", "schedule": 300.0},
     # Audit records a crash left pending between commit and sealing (jiguan.audit.services.seal_all).
     "audit-seal": {"task": "jiguan.audit.tasks.seal", "schedule": 60.0},
 }

@@ -144,3 +144,18 @@ def test_weekly_series_cancel_one_and_move_later(place, client_for):
     assert timezone.localtime(rows[0].start).hour == 14
     assert [timezone.localtime(o.start).hour for o in rows[2:]] == [9, 9]
     assert rows[0].reservation_id == occs[0].reservation_id and rows[2].reservation_id != occs[0].reservation_id
+
+
+def test_stats_counts_occupancy_no_shows_and_services(place, client_for):
+    day = next_weekday(3)
+    c = client_for(place["staff"])
+    assert c.post(reverse("meetings:book", args=[place["big"].pk]), book_data(day)).status_code == 302
+    admin = client_for(place["admin"])
+    page = admin.get(reverse("meetings:stats"), {"from": day.isoformat(), "to": day.isoformat()})
+    text = page.content.decode()
+    assert page.status_code == 200
+    # 2 of the big room's 10 open hours (08:00–18:00), nothing in the other two: 2 / 30 h = 6.7 %.
+    assert "20.0%" in text and "6.7%" in text and "茶水" in text and "甲县财政局" in text
+    export = admin.get(reverse("meetings:stats"), {"from": day.isoformat(), "to": day.isoformat(), "export": "xlsx"})
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client_for(place["staff"]).get(reverse("meetings:stats")).status_code == 403

@@ -14,6 +14,7 @@ from .booking import (
     WaitlistJoinView,
 )
 from .calendar import CalendarView, DoorCheckInView, DoorView
+from .stats import StatsView
 from .work import BlockingCreateView, BlockingListView, ServiceActionView, ServiceListView
 
 urlpatterns = [
@@ -33,4 +34,5 @@ urlpatterns = [
     path("services/<int:pk>/complete/", ServiceActionView.as_view(verb="complete"), name="service_complete"),
     path("blockings/", BlockingListView.as_view(), name="blocking_list"),
     path("blockings/new/", BlockingCreateView.as_view(), name="blocking_create"),
+    path("stats/", StatsView.as_view(), name="stats"),
 ]
