@@ -8,7 +8,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("会议室")
 
     def ready(self):
-        from jiguan.core import menu, selfservice
+        from jiguan.core import dashboard, menu, selfservice
         from jiguan.org import roles
         from jiguan.org.models import Duty
         from jiguan.reservations import registry as kinds
@@ -19,7 +19,8 @@ class MeetingsConfig(AppConfig):
             booking_url="jiguan.meetings.services.booking_url",
             on_closed="jiguan.meetings.services.occurrences_closed",
             alternatives="jiguan.meetings.selectors.alternatives",
-            resource_url="jiguan.meetings.services.room_book_url", on_confirmed="jiguan.meetings.services.approved"))
+            resource_url="jiguan.meetings.services.room_book_url", on_confirmed="jiguan.meetings.services.approved",
+            on_split="jiguan.meetings.services.split"))
 
         rooms = {f"meetings.{a}_{m}" for a in ("view", "add", "change") for m in ("compound", "building", "room")}
         roles.register("meeting_admin", _("会议室管理员"), Duty.BUSINESS,
@@ -45,6 +46,12 @@ class MeetingsConfig(AppConfig):
             menu.MenuItem(_("公务保障占用"), "meetings:blocking_list", "reservations.view_blocking", "shield-lock"),
             menu.MenuItem(_("使用统计"), "meetings:stats", "meetings.report_room", "bar-chart"),
         ], order=300)
+
+        # 首页工作台: my next meetings, with check-in (jiguan.meetings.widgets).
+        dashboard.register(dashboard.Widget(
+            key="meetings.mine", label=_("我的会议"), kind=dashboard.PANEL, permission=None,
+            provider="jiguan.meetings.widgets.my_meetings_panel", template="meetings/_home_meetings.html",
+            order=20, icon="calendar-check", url_name="meetings:mine"))
 
         from . import registers  # noqa: F401 - the compound, building and room registers (after the menu above)
 

@@ -113,6 +113,15 @@ def approved(reservation) -> None:
         _tell_service_staff(reservation.resource.room, reservation, rows, kinds)
 
 
+def split(old, new) -> None:
+    """Engine hook: a series split by an edit of "this and later" keeps its meeting on both parts."""
+    meeting = Meeting.objects.filter(reservation=old).first()
+    if meeting is None:
+        return
+    copy = Meeting.objects.create(reservation=new, guest_count=meeting.guest_count, layout=meeting.layout)
+    copy.attendees.set(meeting.attendees.all())
+
+
 def _service_policy(actor, request: ServiceRequest) -> None:
     if not actor.has_perm("meetings.change_servicerequest", request):
         raise PermissionDenied(_("您没有处理该会务服务的权限。"))

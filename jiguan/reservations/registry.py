@@ -39,6 +39,7 @@ class Kind:
     alternatives: str | Callable | None = None   # (resource, start, end, actor, limit) -> [resource]
     resource_url: str | Callable | None = None   # (resource) -> url of its booking page
     on_confirmed: str | Callable | None = None   # (reservation) after its approval confirmed occurrences
+    on_split: str | Callable | None = None       # (old, new reservation) an edit of "this and later" split it
 
     def call(self, name: str, *args, **kwargs):
         hook = getattr(self, name)

@@ -491,6 +491,8 @@ def edit(*, occurrence: Occurrence, actor, scope: str, start_time: datetime.time
     rows = _scoped(occurrence, scope)
     if not rows:
         raise ValidationError(_("没有可以修改的场次（已结束或已取消）。"))
+    if scope == "later" and reservation.state == ReservationState.PENDING:
+        raise ValidationError({"scope": _("待审批的预订只能修改本场或全部场次。")})
     moved = []
     for o in rows:
         d = day if (scope == "one" and day) else local(o.start).date()
@@ -517,6 +519,7 @@ def edit(*, occurrence: Occurrence, actor, scope: str, start_time: datetime.time
         target.first_date = local(rows[0].start).date()
         target.start_time, target.end_time, target.subject = start_time, end_time, subject
         target.save()
+        registry.get(resource.kind).call("on_split", reservation, target)
         Reservation.objects.filter(pk=reservation.pk).update(
             until_date=target.first_date - datetime.timedelta(days=1), updated_at=timezone.now())
         audit.record_create(target, message=_("由预订 #%(id)d 拆分：本场及以后改为 %(from)s–%(to)s") % {

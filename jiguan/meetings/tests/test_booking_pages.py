@@ -144,6 +144,8 @@ def test_weekly_series_cancel_one_and_move_later(place, client_for):
     assert timezone.localtime(rows[0].start).hour == 14
     assert [timezone.localtime(o.start).hour for o in rows[2:]] == [9, 9]
     assert rows[0].reservation_id == occs[0].reservation_id and rows[2].reservation_id != occs[0].reservation_id
+    page = c.get(reverse("meetings:booking_detail", args=[rows[2].reservation_id])).content.decode()
+    assert "参会人数" in page and ">12<" in page  # the split-off series keeps its meeting
 
 
 def test_stats_counts_occupancy_no_shows_and_services(place, client_for):
@@ -159,3 +161,11 @@ def test_stats_counts_occupancy_no_shows_and_services(place, client_for):
     export = admin.get(reverse("meetings:stats"), {"from": day.isoformat(), "to": day.isoformat(), "export": "xlsx"})
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client_for(place["staff"]).get(reverse("meetings:stats")).status_code == 403
+
+
+def test_my_next_meetings_on_the_home_page(place, client_for):
+    c = client_for(place["staff"])
+    assert "home-meetings" not in c.get(reverse("home")).content.decode()  # nothing booked: no empty panel
+    assert c.post(reverse("meetings:book", args=[place["big"].pk]), book_data(next_weekday(4))).status_code == 302
+    home = c.get(reverse("home")).content.decode()
+    assert "我的会议" in home and "季度工作会" in home and "第一会议室" in home
