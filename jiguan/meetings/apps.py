@@ -15,7 +15,7 @@ class MeetingsConfig(AppConfig):
 
         kinds.register(kinds.Kind(
             code="meetings.room", label=_("会议室"), model="meetings.Room",
-            manage_permission="meetings.change_room", business_type="meetings.room_booking",
+            manage_permission="meetings.change_room", view_permission="meetings.view_room", business_type="meetings.room_booking",
             booking_url="jiguan.meetings.services.booking_url",
             on_closed="jiguan.meetings.services.occurrences_closed",
             alternatives="jiguan.meetings.selectors.alternatives",

@@ -162,6 +162,12 @@ class Reservation(TimeStampedModel):
     def holder(self):
         return self.booked_for or self.booked_by
 
+    def get_absolute_url(self) -> str:
+        """The booking's page in its module (the kind's ``booking_url``), e.g. from the approval page."""
+        from .registry import get
+
+        return get(self.resource.kind).call("booking_url", self) or ""
+
 
 class OccurrenceState(models.TextChoices):
     PENDING = "pending", _("待审批")

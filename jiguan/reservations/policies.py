@@ -55,8 +55,13 @@ def may_book(user, resource) -> bool:
 
 
 def may_see(user, resource) -> bool:
-    """Whether the resource (its page, its schedule with subjects) is shown to ``user``."""
-    return may_manage(user, resource) or may_book(user, resource)
+    """Whether the resource (its page, its schedule with subjects) is shown to ``user``: its
+    managers, whoever may book it, and holders of the kind's ``view_permission`` over its unit (the
+    approvers of its bookings, the service staff)."""
+    if may_manage(user, resource) or may_book(user, resource):
+        return True
+    permission = registry.get(resource.kind).view_permission
+    return bool(permission) and user.has_perm(permission, resource)
 
 
 def is_party(user, reservation) -> bool:

@@ -33,6 +33,7 @@ class Kind:
     label: str
     model: str                            # "app_label.ModelName", a subclass of Resource
     manage_permission: str                # "<app>.<codename>" held over the resource's unit
+    view_permission: str = ""             # sees the resource and its bookings' subjects (approvers, service staff)
     business_type: str = ""               # approval of bookings of resources with requires_approval
     booking_url: str | Callable | None = None    # (reservation) -> url of its page
     on_closed: str | Callable | None = None      # (occurrence ids, state) after they stop blocking

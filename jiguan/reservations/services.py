@@ -401,10 +401,11 @@ def _notify_holders(occurrences: list[Occurrence], title: str, body: str, actor=
         people = {r.booked_by_id: r.booked_by}
         if r.booked_for_id:
             people[r.booked_for_id] = r.booked_for
-        recipients = [u for uid, u in people.items() if actor is None or uid != actor.pk]
-        if recipients and r.kind == ReservationKind.BOOKING:
-            messages.append({"recipients": recipients, "title": title % {"subject": r.subject, "name": r.resource.name},
-                             "body": body, "url": booking_url(r), "topic": f"{TOPIC}.{r.pk}"})
+        if r.kind != ReservationKind.BOOKING:
+            continue
+        text = title % {"subject": r.subject, "name": r.resource.name}
+        url = booking_url(r)
+        messages.extend((uid, text, body, url) for uid in people if actor is None or uid != actor.pk)
     if messages:
         notifications.notify_each(messages)
 
@@ -801,11 +802,11 @@ def reminders_send(now: datetime.datetime | None = None, lead_minutes: int = 30)
         messages = []
         for o in rows:
             r = o.reservation
-            people = [r.booked_by] + ([r.booked_for] if r.booked_for_id else [])
-            messages.append({"recipients": people, "title": _("预订提醒：%(span)s %(name)s「%(subject)s」") % {
-                "span": span_label(o.start, o.end), "name": o.resource.name, "subject": r.subject},
-                "body": _("请按时到场并签到。") if o.resource.release_after else "",
-                "url": booking_url(r), "topic": f"{TOPIC}.{r.pk}"})
+            text = _("预订提醒：%(span)s %(name)s「%(subject)s」") % {
+                "span": span_label(o.start, o.end), "name": o.resource.name, "subject": r.subject}
+            body = _("请按时到场并签到。") if o.resource.release_after else ""
+            url = booking_url(r)
+            messages.extend((uid, text, body, url) for uid in {r.booked_by_id, r.booked_for_id} if uid)
         notifications.notify_each(messages)
         Occurrence.objects.filter(pk__in=[o.pk for o in rows]).update(reminded_at=now)
     return len(rows)
