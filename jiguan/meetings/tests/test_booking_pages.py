@@ -169,3 +169,30 @@ def test_my_next_meetings_on_the_home_page(place, client_for):
     assert c.post(reverse("meetings:book", args=[place["big"].pk]), book_data(next_weekday(4))).status_code == 302
     home = c.get(reverse("home")).content.decode()
     assert "我的会议" in home and "季度工作会" in home and "第一会议室" in home
+
+
+def test_a_blocking_cancels_the_colliding_bookings_and_tells_their_bookers(place, client_for):
+    from jiguan.notifications.models import Notification
+
+    day = next_weekday(2)
+    c = client_for(place["staff"])
+    assert c.post(reverse("meetings:book", args=[place["big"].pk]), book_data(day)).status_code == 302
+    assert c.post(reverse("meetings:book", args=[place["small"].pk]),
+                  book_data(day, start_time="09:00", end_time="10:00")).status_code == 302
+    admin = client_for(place["admin"])
+    assert admin.get(reverse("meetings:blocking_create")).status_code == 200
+    r = admin.post(reverse("meetings:blocking_create"), {
+        "title": "省委全会保障", "start": f"{day.isoformat()}T13:00", "end": f"{day.isoformat()}T18:00",
+        "rooms": [place["big"].pk, place["small"].pk]})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    big = Occurrence.objects.get(resource=place["big"], reservation__kind="booking")
+    small = Occurrence.objects.get(resource=place["small"], reservation__kind="booking")
+    assert big.state == OccurrenceState.CANCELLED and "省委全会保障" in big.state_reason
+    assert small.state == OccurrenceState.CONFIRMED  # 09:00–10:00 is outside the blocking
+    note = Notification.objects.get(recipient=place["staff"])
+    assert "公务活动" in note.title and "季度工作会" in note.title
+    listing = admin.get(reverse("meetings:blocking_list")).content.decode()
+    assert "省委全会保障" in listing
+    again = c.post(reverse("meetings:book", args=[place["big"].pk]), book_data(day, start_time="15:00",
+                                                                              end_time="16:00"))
+    assert again.status_code == 409 and "公务保障「省委全会保障」" in again.content.decode()
