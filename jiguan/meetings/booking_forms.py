@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiguan.core.forms import BootstrapFormMixin
 from jiguan.org.models import OrgKind, User
 from jiguan.org.picker import PeopleChoices, PersonPickerField
 from jiguan.reservations.models import Recurrence
@@ -43,7 +44,7 @@ class TimeSpanMixin:
         return data
 
 
-class FindForm(TimeSpanMixin, forms.Form):
+class FindForm(TimeSpanMixin, BootstrapFormMixin, forms.Form):
     date = forms.DateField(label=_("日期"), widget=DATE_INPUT)
     start_time = forms.TimeField(label=_("开始"), widget=TIME_INPUT)
     end_time = forms.TimeField(label=_("结束"), widget=TIME_INPUT)
@@ -57,7 +58,7 @@ class FindForm(TimeSpanMixin, forms.Form):
         self.fields["compound"].queryset = compounds
 
 
-class BookingForm(TimeSpanMixin, forms.Form):
+class BookingForm(TimeSpanMixin, BootstrapFormMixin, forms.Form):
     subject = forms.CharField(label=_("会议名称（事由）"), max_length=120)
     date = forms.DateField(label=_("日期"), widget=DATE_INPUT)
     start_time = forms.TimeField(label=_("开始时间"), widget=TIME_INPUT)
@@ -120,7 +121,7 @@ class BookingForm(TimeSpanMixin, forms.Form):
         }
 
 
-class EditForm(TimeSpanMixin, forms.Form):
+class EditForm(TimeSpanMixin, BootstrapFormMixin, forms.Form):
     scope = forms.ChoiceField(label=_("修改范围"), choices=SCOPES, initial="one", widget=forms.RadioSelect)
     date = forms.DateField(label=_("日期（仅本场可改）"), required=False, widget=DATE_INPUT)
     start_time = forms.TimeField(label=_("开始时间"), widget=TIME_INPUT)
@@ -129,12 +130,12 @@ class EditForm(TimeSpanMixin, forms.Form):
                               help_text=_("修改本场及以后或全部场次时可改"))
 
 
-class CancelForm(forms.Form):
+class CancelForm(BootstrapFormMixin, forms.Form):
     scope = forms.ChoiceField(label=_("取消范围"), choices=SCOPES, initial="one", widget=forms.RadioSelect)
     reason = forms.CharField(label=_("取消原因"), max_length=200)
 
 
-class BlockingForm(forms.Form):
+class BlockingForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(label=_("公务活动"), max_length=120)
     start = forms.DateTimeField(label=_("开始"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                             format="%Y-%m-%dT%H:%M"))

@@ -96,12 +96,10 @@ def calendar(user, rooms, first: datetime.date, days: int) -> list[CalendarRow]:
         for o in rows:
             by_room.setdefault(o.resource_id, []).append(o)
     result = []
+    base, open_minutes = window(rooms)
     for room in rooms:
         sees = booking_policies.may_see(user, room)
         row = CalendarRow(room=room, days=[[] for _d in range(days)])
-        open_minutes = max(1, (room.open_until.hour * 60 + room.open_until.minute)
-                           - (room.open_from.hour * 60 + room.open_from.minute))
-        base = room.open_from.hour * 60 + room.open_from.minute
         for o in by_room.get(room.pk, []):
             s = timezone.localtime(o.start, tz)
             e = timezone.localtime(o.end, tz)
@@ -114,6 +112,24 @@ def calendar(user, rooms, first: datetime.date, days: int) -> list[CalendarRow]:
             row.days[index].append(Entry(o, visible, round(top, 2), round(max(bottom - top, 3), 2)))
         result.append(row)
     return result
+
+
+def window(rooms) -> tuple[int, int]:
+    """The day view's common time axis: from the earliest opening to the latest closing of
+    ``rooms``, in minutes after midnight and its length."""
+    if not rooms:
+        return 8 * 60, 10 * 60
+    lo = min(r.open_from.hour * 60 + r.open_from.minute for r in rooms)
+    hi = max(r.open_until.hour * 60 + r.open_until.minute for r in rooms)
+    return lo, max(hi - lo, 60)
+
+
+def ticks(rooms) -> list[tuple[str, float]]:
+    """Hour labels of the day view's axis, every two hours: ("08:00", left %)."""
+    base, span = window(rooms)
+    first = (base + 59) // 60
+    return [(f"{h:02d}:00", round((h * 60 - base) / span * 100, 2))
+            for h in range(first, (base + span) // 60 + 1, 2)]
 
 
 def my_occurrences(user, *, upcoming: bool = True):

@@ -293,6 +293,11 @@ WEEKDAY_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6"
 
 
 def weekday_label(days: str) -> str:
+    days = "".join(sorted(set(days or "")))
+    if days == "12345":
+        return _("工作日（星期一至星期五）")
+    if days == "1234567":
+        return _("每天")
     return "、".join(_("星期%(d)s") % {"d": WEEKDAY_NAMES[d]} for d in sorted(days or "") if d in WEEKDAY_NAMES)
 
 

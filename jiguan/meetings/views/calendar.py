@@ -64,10 +64,16 @@ class CalendarView(RoomsMixin, View):
         rows = selectors.calendar(user, rooms, first, days)
         dates = [(d, WEEKDAY_SHORT[d.weekday()], d == timezone.localdate())
                  for d in (first + datetime.timedelta(days=i) for i in range(days))]
+        # A day on which none of the rooms opens and nothing is booked (the weekend) is left out.
+        shown = [i for i, (d, _w, _t) in enumerate(dates)
+                 if days == 1 or any(r.room.opens_on(d) or r.days[i] for r in rows)] if rows else list(range(days))
+        dates = [dates[i] for i in shown]
         for row in rows:
-            row.cells = list(zip(dates, row.days, strict=True))
+            row.cells = [(dates[n], row.days[i]) for n, i in enumerate(shown)]
+            row.free = not any(row.days)
         step = datetime.timedelta(days=days)
         context = {
+            "ticks": selectors.ticks(rooms) if view == "day" else [],
             "title": room.name if room else (compound.name if compound else CALENDAR), "rows": rows,
             "dates": dates,
             "compounds": compounds, "compound": compound, "room": room, "view": view, "day": day,
