@@ -117,7 +117,7 @@ class BookView(RoomsMixin, View):
         context = {"title": _("预订 %(room)s") % {"room": room.name}, "room": room, "form": form,
                    "conflict": conflict, "breadcrumbs": [(FIND, reverse("meetings:find")), (room.name, None)],
                    "opts": Room._meta, "weekdays": engine.weekday_label(room.open_weekdays)}
-        if conflict is not None and form.is_valid():
+        if conflict is not None and hasattr(form, "cleaned_data"):
             args = form.service_args()
             context.update({"conflict_start": args["start"].isoformat(), "conflict_end": args["end"].isoformat(),
                             "wait_start": args["start"].isoformat(), "wait_end": args["end"].isoformat(),
