@@ -123,6 +123,14 @@ def test_outsiders_neither_see_nor_book(place, client_for):
     cal = out.get(reverse("meetings:calendar"), {"room": place["small"].pk})
     assert cal.status_code == 404
     assert "季度工作会" not in out.get(reverse("meetings:calendar")).content.decode()
+    assert "季度工作会" not in out.get(reverse("meetings:mine")).content.decode()
+    from jiguan.reservations import services as engine
+
+    assert out.get(reverse("meetings:door_check_in", args=[engine.door_token(place["small"])])).status_code == 404
+    assert out.post(reverse("meetings:occurrence_cancel", args=[occ.pk]), {"scope": "one", "reason": "x"}
+                    ).status_code == 404
+    occ.refresh_from_db()
+    assert occ.state == OccurrenceState.CONFIRMED
 
 
 def test_weekly_series_cancel_one_and_move_later(place, client_for):

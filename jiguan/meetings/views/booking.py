@@ -281,6 +281,8 @@ class OccurrenceCancelView(BookingMixin, View):
 class OccurrenceEditView(BookingMixin, View):
     """改期: new times for this occurrence, this and the later ones (the series is split), or all."""
 
+    model = Occurrence
+
     def page(self, o, form, status=200, conflict=None):
         context = {"title": _("修改预订时间"), "o": o, "form": form, "conflict": conflict, "opts": Occurrence._meta,
                    "breadcrumbs": [(MINE, reverse("meetings:mine")),
