@@ -150,7 +150,7 @@ class Room(Resource):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.kind:
+        if not self.__dict__.get("kind", ROOM_KIND):  # a deferred kind (only()) is left unread
             self.kind = ROOM_KIND
 
     def __str__(self) -> str:

@@ -17,10 +17,15 @@ SHOWN_STATES = (OccurrenceState.PENDING, OccurrenceState.CONFIRMED, OccurrenceSt
                 OccurrenceState.FINISHED)
 
 
-def bookable_rooms(user):
-    """The active rooms ``user`` may book (or manage), with what a list of them shows."""
-    rooms = Room.objects.select_related("compound", "building", "unit").prefetch_related(
-        "allowed_units", "allowed_roles")
+def bookable_rooms(user, *, light: bool = False):
+    """The active rooms ``user`` may book (or manage), with what a list of them shows; ``light``:
+    only what a calendar row shows (the rule itself is in the query, so nothing to prefetch)."""
+    if light:
+        rooms = Room.objects.only("resource_ptr_id", "name", "capacity", "open_from", "open_until",
+                                  "open_weekdays", "compound_id", "release_after")
+    else:
+        rooms = Room.objects.select_related("compound", "building", "unit").prefetch_related(
+            "allowed_units", "allowed_roles")
     return engine.resources_for(rooms, user).order_by("compound__name", "name", "pk")
 
 
@@ -56,60 +61,75 @@ def alternatives(resource, start, end, actor, limit):
     return engine.free_resources(list(rooms.order_by("capacity", "name")[:50]), start, end)[:limit]
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    occurrence: Occurrence
-    visible: bool                # the subject and people may be shown
-    top: float = 0.0             # position within the day column, in % of the opening hours
+    """One occurrence in a calendar cell: plain values read in one query (no model instances, so a
+    week of a 300-room compound stays cheap)."""
+
+    pk: int
+    reservation_id: int
+    start: datetime.datetime     # local time
+    end: datetime.datetime
+    state: str
+    subject: str
+    kind: str
+    unit_name: str
+    visible: bool                # the subject and unit may be shown
+    top: float = 0.0             # position within the day's axis, in % (the day view)
     height: float = 0.0
 
     @property
-    def reservation(self):
-        return self.occurrence.reservation
+    def state_label(self) -> str:
+        return str(OccurrenceState(self.state).label)
+
+    @property
+    def blocks(self) -> bool:
+        return self.state in (OccurrenceState.CONFIRMED, OccurrenceState.CHECKED_IN)
 
 
 @dataclass
 class CalendarRow:
     room: Room
     days: list[list[Entry]] = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    free: bool = False
 
 
-def calendar(user, rooms, first: datetime.date, days: int) -> list[CalendarRow]:
+def calendar(user, rooms, first: datetime.date, days: int, *, seen: bool = False) -> list[CalendarRow]:
     """One row per room, one cell per day holding its occurrences (pending ones included, marked),
-    each with whether ``user`` may see its subject. Two queries whatever the number of rooms: the
-    rooms (given) and the occurrences of all of them in the span."""
+    each with whether ``user`` may see its subject (``seen``: the caller's rooms come from
+    ``bookable_rooms(user)``, whose rule already says so). Two queries whatever the number of rooms:
+    the rooms (given) and the occurrences of all of them in the span (as values, not instances)."""
     rooms = list(rooms)
     tz = timezone.get_current_timezone()
     lo = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
     hi = lo + datetime.timedelta(days=days)
-    by_room: dict[int, list[Occurrence]] = {}
+    by_room: dict[int, list[tuple]] = {}
     if rooms:
         rows = (Occurrence.objects.filter(resource_id__in=[r.pk for r in rooms], state__in=SHOWN_STATES,
                                           start__lt=hi, end__gt=lo)
-                .select_related("reservation__unit", "reservation__booked_by", "reservation__booked_for")
-                .only("id", "resource_id", "start", "end", "state", "reservation__id", "reservation__subject",
-                      "reservation__kind", "reservation__booked_by_id", "reservation__booked_for_id",
-                      "reservation__unit__name", "reservation__booked_by__full_name",
-                      "reservation__booked_by__username", "reservation__booked_for__full_name",
-                      "reservation__booked_for__username")
-                .order_by("start"))
-        for o in rows:
-            by_room.setdefault(o.resource_id, []).append(o)
+                .order_by("start")
+                .values_list("id", "resource_id", "start", "end", "state", "reservation_id", "reservation__subject",
+                             "reservation__kind", "reservation__unit__name", "reservation__booked_by_id",
+                             "reservation__booked_for_id"))
+        for row in rows:
+            by_room.setdefault(row[1], []).append(row)
     result = []
     base, open_minutes = window(rooms)
+    me = user.pk
     for room in rooms:
-        sees = booking_policies.may_see(user, room)
+        sees = seen or booking_policies.may_see(user, room)
         row = CalendarRow(room=room, days=[[] for _d in range(days)])
-        for o in by_room.get(room.pk, []):
-            s = timezone.localtime(o.start, tz)
-            e = timezone.localtime(o.end, tz)
+        for pk, _rid, start, end, state, res_id, subject, kind, unit, by, held in by_room.get(room.pk, ()):
+            s = start.astimezone(tz)
+            e = end.astimezone(tz)
             index = (s.date() - first).days
             if not 0 <= index < days:
                 index = 0 if s.date() < first else days - 1
-            visible = sees or user.pk in (o.reservation.booked_by_id, o.reservation.booked_for_id)
             top = max(0.0, (s.hour * 60 + s.minute - base) / open_minutes * 100)
             bottom = min(100.0, (e.hour * 60 + e.minute - base) / open_minutes * 100) if e.date() == s.date() else 100
-            row.days[index].append(Entry(o, visible, round(top, 2), round(max(bottom - top, 3), 2)))
+            row.days[index].append(Entry(pk, res_id, s, e, state, subject, kind, unit or "",
+                                         sees or me in (by, held), round(top, 2), round(max(bottom - top, 3), 2)))
         result.append(row)
     return result
 

@@ -21,7 +21,7 @@ from django.views import View
 
 from jiguan.reservations import services as engine
 
-from .. import selectors
+from .. import calendar_html, selectors
 from .booking import RoomsMixin, error_text
 
 CALENDAR = gettext_lazy("会议室日历")
@@ -58,10 +58,10 @@ class CalendarView(RoomsMixin, View):
         if room is not None:
             rooms = [room]
         elif compound is not None:
-            rooms = list(selectors.bookable_rooms(user).filter(compound=compound))
+            rooms = list(selectors.bookable_rooms(user, light=True).filter(compound=compound))
         else:
             rooms = []
-        rows = selectors.calendar(user, rooms, first, days)
+        rows = selectors.calendar(user, rooms, first, days, seen=True)  # rooms from bookable_rooms(user)
         dates = [(d, WEEKDAY_SHORT[d.weekday()], d == timezone.localdate())
                  for d in (first + datetime.timedelta(days=i) for i in range(days))]
         # A day on which none of the rooms opens and nothing is booked (the weekend) is left out.
@@ -74,6 +74,7 @@ class CalendarView(RoomsMixin, View):
         step = datetime.timedelta(days=days)
         context = {
             "ticks": selectors.ticks(rooms) if view == "day" else [],
+            "grid": calendar_html.grid(rows, dates, view=view, day_param=f"{day:%Y-%m-%d}"),
             "title": room.name if room else (compound.name if compound else CALENDAR), "rows": rows,
             "dates": dates,
             "compounds": compounds, "compound": compound, "room": room, "view": view, "day": day,
@@ -96,11 +97,10 @@ class DoorView(RoomsMixin, View):
     def get(self, request, pk):
         room = self.room(pk)
         today = timezone.localdate()
-        row = selectors.calendar(request.user, [room], today, 1)[0]
+        row = selectors.calendar(request.user, [room], today, 1, seen=True)[0]
         url = request.build_absolute_uri(reverse("meetings:door_check_in", args=[engine.door_token(room, today)]))
         now = timezone.now()
-        current = next((e for e in row.days[0] if e.occurrence.start <= now < e.occurrence.end
-                        and e.occurrence.state in ("confirmed", "checked_in")), None)
+        current = next((e for e in row.days[0] if e.start <= now < e.end and e.blocks), None)
         context = {"title": room.name, "room": room, "entries": row.days[0], "current": current,
                    "qr": mark_safe(qr_svg(url)), "check_in_url": url, "today": today, "opts": self.model._meta,
                    "breadcrumbs": [(CALENDAR, reverse("meetings:calendar")), (room.name, None)]}
