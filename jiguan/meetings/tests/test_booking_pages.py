@@ -204,3 +204,28 @@ def test_a_blocking_cancels_the_colliding_bookings_and_tells_their_bookers(place
     again = c.post(reverse("meetings:book", args=[place["big"].pk]), book_data(day, start_time="15:00",
                                                                               end_time="16:00"))
     assert again.status_code == 409 and "公务保障「省委全会保障」" in again.content.decode()
+
+
+def test_the_week_calendar_costs_the_same_queries_for_more_rooms_and_escapes_subjects(place, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day = next_weekday(1)
+    c = client_for(place["staff"])
+    assert c.post(reverse("meetings:book", args=[place["big"].pk]),
+                  book_data(day, subject="<script>alert(1)</script>会")).status_code == 302
+
+    def count():
+        with CaptureQueriesContext(connection) as q:
+            page = c.get(reverse("meetings:calendar"), {"compound": place["compound"].pk, "date": day.isoformat()})
+        return len(q), page.content.decode()
+
+    few, text = count()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;会" in text and "<script>alert(1)" not in text
+    with acting_as(place["admin"]):
+        for i in range(12):
+            room = Room.objects.create(unit=place["big"].unit, compound=place["compound"], name=f"加开{i}", capacity=8)
+            room.allowed_units.set([place["big"].unit.parent])
+    many, text = count()
+    assert "加开11" in text
+    assert many == few
