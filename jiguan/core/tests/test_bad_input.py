@@ -130,8 +130,15 @@ def readers(tree, users):
     """The accounts tried as readers of each list: the fixtures' and a unit leader (审批查询)."""
     from jiguan.core.testing import make_user
 
+    from jiguan.org.models import Duty, Role
+
     leader = make_user("a_leader", tree.city_a_agency, [("unit_leader", tree.city_a, True)])
-    return [*(users[name] for name in ACCOUNTS), leader]
+    # And one holding every business role over city A, so a module's lists that only its own roles
+    # read (a meeting room's service requests) are tried too, without this test naming the module.
+    every = make_user("a_every_role", tree.city_a_agency,
+                      [(code, tree.city_a, True) for code in Role.objects.filter(duty=Duty.BUSINESS, is_active=True)
+                       .values_list("code", flat=True)])
+    return [*(users[name] for name in ACCOUNTS), leader, every]
 
 
 def first_reader(get, readers):
