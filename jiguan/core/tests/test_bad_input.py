@@ -129,7 +129,6 @@ def list_pages():
 def readers(tree, users):
     """The accounts tried as readers of each list: the fixtures' and a unit leader (审批查询)."""
     from jiguan.core.testing import make_user
-
     from jiguan.org.models import Duty, Role
 
     leader = make_user("a_leader", tree.city_a_agency, [("unit_leader", tree.city_a, True)])
