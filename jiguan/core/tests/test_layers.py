@@ -20,7 +20,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 KERNEL = "The kernel never imports a domain app"
 DOMAIN_API = "Domain apps use each other only through services and selectors"
-LAYERS = "Kernel layers: standards > workflow > core, org, audit, notifications"
+LAYERS = "Kernel layers: reservations > standards > workflow > core, org, audit, notifications"
 
 
 def lint_imports(cwd: Path) -> tuple[int, str]:
@@ -90,23 +90,23 @@ def test_a_kernel_module_importing_a_domain_app_fails(copy):
 
 
 def test_a_new_domain_app_is_covered_without_editing_the_contracts(copy):
-    write(copy, "jiguan.meetings.__init__", "")
-    write(copy, "jiguan.meetings.services", "from jiguan.assets import selectors, services  # noqa: F401\n")
-    write(copy, "jiguan.meetings.models", "from jiguan.assets.models import Asset  # noqa: F401\n")
-    write(copy, "jiguan.workflow.layers_probe", "from jiguan.meetings import services  # noqa: F401\n")
+    write(copy, "jiguan.spaces.__init__", "")
+    write(copy, "jiguan.spaces.services", "from jiguan.assets import selectors, services  # noqa: F401\n")
+    write(copy, "jiguan.spaces.models", "from jiguan.assets.models import Asset  # noqa: F401\n")
+    write(copy, "jiguan.workflow.layers_probe", "from jiguan.spaces import services  # noqa: F401\n")
     code, output = lint_imports(copy)
     assert code == 1, output
     summary = contract_lines(output)
     assert summary[KERNEL] == "BROKEN" and summary[DOMAIN_API] == "BROKEN", output
     # the kernel contract found the new app by itself
     report = details(output, KERNEL)
-    assert "jiguan.meetings" in next(line for line in report.splitlines() if line.startswith("Domain apps"))
-    assert "jiguan.workflow is not allowed to import jiguan.meetings" in report
-    assert "jiguan.workflow.layers_probe -> jiguan.meetings.services (l.1)" in report
+    assert "jiguan.spaces" in next(line for line in report.splitlines() if line.startswith("Domain apps"))
+    assert "jiguan.workflow is not allowed to import jiguan.spaces" in report
+    assert "jiguan.workflow.layers_probe -> jiguan.spaces.services (l.1)" in report
     # another app's internals are refused, its services and selectors are not
     report = details(output, DOMAIN_API)
-    assert "-   jiguan.meetings.models -> jiguan.assets.models (l.1)" in report
-    assert "jiguan.meetings.services" not in report
+    assert "-   jiguan.spaces.models -> jiguan.assets.models (l.1)" in report
+    assert "jiguan.spaces.services" not in report
 
 
 def test_a_lower_kernel_layer_importing_a_higher_one_fails(copy):
