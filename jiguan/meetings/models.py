@@ -183,6 +183,21 @@ class Room(Resource):
     def equipment_labels(self) -> list[str]:
         return [str(Equipment(c).label) for c in codes(self.equipment) if c in Equipment.values]
 
+    # What the register's detail page shows for the coded fields (it reads get_<field>_display).
+    def get_equipment_display(self) -> str:
+        return "、".join(self.equipment_labels)
+
+    def get_layouts_display(self) -> str:
+        return "、".join(self.layout_labels)
+
+    def get_open_weekdays_display(self) -> str:
+        names = dict(zip("1234567", "一二三四五六日", strict=True))
+        return "、".join(f"星期{names[d]}" for d in sorted(self.open_weekdays or "") if d in names)
+
+    @property
+    def equipment_text(self) -> str:
+        return "、".join(self.equipment_labels)
+
     @property
     def layout_labels(self) -> list[str]:
         return [str(Layout(c).label) for c in codes(self.layouts) if c in Layout.values]

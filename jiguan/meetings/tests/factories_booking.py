@@ -12,19 +12,15 @@ from jiguan.core.context import acting_as
 from jiguan.core.testing import factories
 from jiguan.core.testing.factories import person, serial
 from jiguan.meetings import services
-from jiguan.meetings.models import Compound, Room, ServiceRequest
+from jiguan.meetings.models import Room, ServiceRequest
 from jiguan.reservations import services as engine
 from jiguan.reservations.models import Blocking, Occurrence, Reservation
 
 
 def _room(unit) -> Room:
-    admin = person(unit, "meeting_admin")
-    with acting_as(admin):
-        compound = Compound.objects.create(unit=unit, name=f"契约办公区{serial()}")
-        room = Room.objects.create(unit=unit, compound=compound, name=f"契约会议室{serial()}", capacity=30,
-                                   layouts=",boardroom,")
-        room.allowed_units.set([unit])
-    return room
+    from .factories import room
+
+    return room(unit)
 
 
 def _next_weekday() -> datetime.date:
