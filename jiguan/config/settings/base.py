@@ -349,7 +349,9 @@ SPECTACULAR_SETTINGS = {
                             "ReportRowKindEnum": "jiguan.assets.selectors.ROW_KINDS",
                             "AttachmentKindEnum": "jiguan.core.models.AttachmentKind",
                             "ImportJobStatusEnum": "jiguan.core.imports.jobs.STATES",
-                            "EventDeliveryStatusEnum": "jiguan.core.models.DeliveryStatus"},
+                            "EventDeliveryStatusEnum": "jiguan.core.models.DeliveryStatus",
+                            "LayoutEnum": "jiguan.meetings.models.Layout",
+                            "EquipmentEnum": "jiguan.meetings.models.Equipment"},
 }
 
 LOGGING = {
