@@ -117,6 +117,14 @@ DEMO_USERS += [
      [("offices_approver", (*TA, "同安区机关事务管理中心"), False)]),
     ("prov_finance", "钱审核（省财政厅）", PROV_FIN, [("finance_approver", PROV_FIN, False)]),
     ("mh_finance", "潘审核（闽侯县财政局）", (*MH, "闽侯县财政局"), [("finance_approver", (*MH, "闽侯县财政局"), False)]),
+    # Meeting rooms (会议室) of the Fuzhou administrative service centre, run by the city's offices
+    # administration: its room administrator (who also approves the rooms that need approval) and
+    # its service staff (tea, projector, banners, name cards).
+    ("fz_rooms", "陈会务（福州市机关事务局）", (*FZ, "福州市机关事务管理局"),
+     [("meeting_admin", (*FZ, "福州市机关事务管理局"), True),
+      ("meeting_approver", (*FZ, "福州市机关事务管理局"), False)]),
+    ("fz_service", "林服务（福州市机关事务局）", (*FZ, "福州市机关事务管理局"),
+     [("meeting_service", (*FZ, "福州市机关事务管理局"), True)]),
 ]
 
 
