@@ -37,6 +37,7 @@ from rest_framework.routers import SimpleRouter
 
 from jiguan.core.api import ScopedViewSetMixin
 from jiguan.core.filters import DateFilter
+from jiguan.core.polling import UpdatedSinceFilter
 from jiguan.core.schema import error_responses
 from jiguan.core.validators import ID_MAX, ID_MIN, parse_id
 from jiguan.org.models import User
@@ -344,7 +345,7 @@ class AvailabilityViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
     queryset = Room.objects.all()
     serializer_class = s.RoomAvailabilitySerializer
     filterset_class = AvailabilityFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, UpdatedSinceFilter]
     require_model_permission = False  # the rooms the caller may book (engine.resources_for)
 
     @extend_schema(summary="Free rooms", description=(
@@ -376,6 +377,11 @@ class AvailabilityViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.Ge
                 "codes": "、".join(c[:20] for c in unknown[:5])}]})
         rooms = selectors.find_free(request.user, start=start, end=end, size=d.get("size") or 0,
                                     equipment=equipment, compound=d.get("compound"), usage=d.get("usage") or "")
+        if request.query_params.get("updated_since"):  # rooms changed since (polling), like every list
+            changed = UpdatedSinceFilter().filter_queryset(request, Room.objects.filter(
+                pk__in=[r.pk for r in rooms]), self)
+            kept = set(changed.values_list("pk", flat=True))
+            rooms = [r for r in rooms if r.pk in kept]
         page = self.paginate_queryset(rooms)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
